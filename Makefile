@@ -1,0 +1,51 @@
+# The two commands that do everything on a fresh machine: `make demo` and `make test`.
+# Every other target is one step of those, for running a single kind of check alone.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# npm's wasm-opt (tools/) first; cargo's installs (trunk, wasm-bindgen) next.
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT ?= 120
+export CARGO_TERM_COLOR ?= never
+
+WASM := --target wasm32-unknown-unknown
+
+.NOTPARALLEL:
+.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build test-e2e
+
+help:
+	@echo "make demo   install what is missing, build the widget, serve the demo on http://127.0.0.1:8080"
+	@echo "make test   install what is missing and run every check and test"
+	@echo "steps:      setup lint test-native test-browser build test-e2e"
+
+setup:
+	scripts/setup.sh
+
+demo: setup build
+	cargo run -p doku-proxy -- serve
+
+test: setup lint test-native test-browser build test-e2e
+
+lint: fmt-check clippy
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy $(WASM) -p doku-checkout -p doku-protocol --all-targets -- -D warnings
+
+test-native:
+	cargo test --workspace --exclude doku-e2e
+
+test-browser:
+	cargo test $(WASM) -p doku-checkout --test '*'
+
+build:
+	trunk build --release
+
+test-e2e:
+	cargo test -p doku-e2e

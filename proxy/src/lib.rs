@@ -1,0 +1,8 @@
+//! The merchant's DOKU checkout server: it holds the secret key, signs requests, opens
+//! payment sessions, receives the platform's callbacks and answers the widget.
+//!
+//! The binary (`doku-proxy`) is a thin command line over this library, so tests start
+//! the same server in-process on a loopback port of their choosing.
+
+pub mod config;
+pub mod server;
