@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use doku_proxy::config::{Config, ServeArgs};
+use doku_proxy::signature_cli::{self, SignArgs, VerifyArgs};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
@@ -16,6 +17,11 @@ struct Cli {
 enum Command {
     /// Serve the widget and the checkout API.
     Serve(ServeArgs),
+    /// Print the signature of the JSON parameters on stdin.
+    Sign(SignArgs),
+    /// Check the signature of the callback on stdin: prints `valid` (exit 0) or
+    /// `invalid` (exit 1).
+    VerifyCallback(VerifyArgs),
 }
 
 #[tokio::main]
@@ -25,15 +31,38 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Sign(args) => sign(args),
+        Command::VerifyCallback(args) => verify_callback(args),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("doku-proxy: {message}");
-            ExitCode::FAILURE
+    result.unwrap_or_else(|message| {
+        eprintln!("doku-proxy: {message}");
+        ExitCode::from(2)
+    })
+}
+
+fn sign(args: SignArgs) -> Result<ExitCode, String> {
+    let secret = signature_cli::require_secret(args.secret_file.as_deref())?;
+    let input = String::from_utf8(signature_cli::read_stdin()?)
+        .map_err(|_| "stdin is not UTF-8".to_string())?;
+    println!("{}", signature_cli::sign(&input, &secret, args.explain)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_callback(args: VerifyArgs) -> Result<ExitCode, String> {
+    let secret = signature_cli::require_secret(args.secret_file.as_deref())?;
+    match signature_cli::verify(&signature_cli::read_stdin()?, &secret) {
+        Ok(()) => {
+            println!("valid");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(reason) => {
+            println!("invalid");
+            eprintln!("{reason}");
+            Ok(ExitCode::FAILURE)
         }
     }
 }
