@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A field of the widget <-> proxy contract that a rule applies to.
+/// A field of the widget <-> proxy (or merchant <-> proxy) contract that a rule applies
+/// to, named by its path in the JSON body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Field {
     /// `customer.first_name`
@@ -12,6 +13,36 @@ pub enum Field {
     /// `customer.email`
     #[serde(rename = "customer.email")]
     Email,
+    /// `customer.id`
+    #[serde(rename = "customer.id")]
+    CustomerId,
+    /// `amount`
+    #[serde(rename = "amount")]
+    Amount,
+    /// `currency`
+    #[serde(rename = "currency")]
+    Currency,
+    /// `description`
+    #[serde(rename = "description")]
+    Description,
+    /// `order_id`
+    #[serde(rename = "order_id")]
+    OrderId,
+    /// `locale`
+    #[serde(rename = "locale")]
+    Locale,
+    /// `account.number` (payouts)
+    #[serde(rename = "account.number")]
+    AccountNumber,
+    /// `account.customer_name` (payouts)
+    #[serde(rename = "account.customer_name")]
+    AccountName,
+    /// `payout_id` (payouts)
+    #[serde(rename = "payout_id")]
+    PayoutId,
+    /// The `Idempotency-Key` header.
+    #[serde(rename = "Idempotency-Key")]
+    IdempotencyKey,
 }
 
 impl Field {
@@ -20,6 +51,16 @@ impl Field {
         match self {
             Field::FirstName => "customer.first_name",
             Field::Email => "customer.email",
+            Field::CustomerId => "customer.id",
+            Field::Amount => "amount",
+            Field::Currency => "currency",
+            Field::Description => "description",
+            Field::OrderId => "order_id",
+            Field::Locale => "locale",
+            Field::AccountNumber => "account.number",
+            Field::AccountName => "account.customer_name",
+            Field::PayoutId => "payout_id",
+            Field::IdempotencyKey => "Idempotency-Key",
         }
     }
 }
@@ -52,6 +93,21 @@ pub enum FieldError {
     /// Well-formed characters in a shape the field does not accept.
     #[error("is not a valid {0}")]
     Format(&'static str),
+    /// An amount with a fractional part where only whole units are accepted.
+    #[error("must be a whole number of rupiah (a multiple of 100 minor units)")]
+    Fractional,
+    /// An amount below the minimum.
+    #[error("is below the minimum of {min} minor units")]
+    BelowMinimum {
+        /// The smallest amount allowed, in minor units.
+        min: u64,
+    },
+    /// An amount above the maximum.
+    #[error("is above the maximum of {max} minor units")]
+    AboveMaximum {
+        /// The largest amount allowed, in minor units.
+        max: u64,
+    },
 }
 
 impl FieldError {
@@ -62,6 +118,9 @@ impl FieldError {
             FieldError::TooLong { .. } => "too_long",
             FieldError::Character { .. } => "invalid_character",
             FieldError::Format(_) => "invalid_format",
+            FieldError::Fractional => "fractional_amount",
+            FieldError::BelowMinimum { .. } => "below_minimum",
+            FieldError::AboveMaximum { .. } => "above_maximum",
         }
     }
 }

@@ -1,10 +1,21 @@
 //! The contract between the DOKU checkout widget and the merchant proxy.
 //!
-//! Both sides compile this crate, so a name or an email the widget accepts is exactly
-//! one the proxy accepts. It has no web or server dependencies: only `serde`.
+//! Both sides compile this crate, so a name, an email, an amount or a redirect the
+//! widget accepts is exactly one the proxy accepts. It has no web or server
+//! dependencies: only `serde` (and `thiserror` for error types).
 
+pub mod api;
 pub mod customer;
 pub mod field;
+pub mod money;
+pub mod redirect;
+pub mod status;
 
+pub use api::{CreateSession, CustomerInput, Locale, OrderView, ProblemDocument, SessionView};
 pub use customer::{Email, FirstName};
 pub use field::{Field, FieldError, Problem};
+pub use money::{Currency, Idr, Kyc, OrderAmount};
+pub use redirect::{
+    BodyValue, RedirectData, RedirectError, RedirectMethod, RedirectPolicy, UncheckedRedirect,
+};
+pub use status::{CheckoutStatus, Transition};

@@ -1,0 +1,488 @@
+//! Where to send the customer to pay, and the checks it must pass before the widget
+//! navigates: GET or POST only, `https` (plain `http` only to loopback, for the
+//! sandbox), an optional host allow-list, and a flat body of strings and numbers.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The longest redirect URL accepted.
+pub const MAX_URL_LEN: usize = 4096;
+
+/// A redirect as it travels (proxy -> widget): not yet checked. Turn it into a
+/// [`RedirectData`] with [`RedirectData::validate`] before using it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UncheckedRedirect {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// Where to go.
+    pub url: String,
+    /// The form fields to send.
+    #[serde(default)]
+    pub body: BTreeMap<String, BodyValue>,
+}
+
+/// A value of a redirect's body as sent. Only [`BodyValue::Text`] and
+/// [`BodyValue::Number`] pass validation; anything else is kept as
+/// [`BodyValue::Unsupported`] so the refusal can name the field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyValue {
+    /// A string.
+    Text(String),
+    /// A number (the platform sends some DOKU fields, e.g. `MALLID`, as numbers).
+    Number(f64),
+    /// Something a form field cannot carry: its JSON kind (`object`, `list`, ...).
+    Unsupported(&'static str),
+}
+
+impl BodyValue {
+    /// The text a form field carries for this value, if it can carry it.
+    pub fn as_form_value(&self) -> Option<String> {
+        match self {
+            BodyValue::Text(text) => Some(text.clone()),
+            BodyValue::Number(number) if number.is_finite() => Some(number.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for BodyValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            BodyValue::Text(text) => serializer.serialize_str(text),
+            BodyValue::Number(number) => serializer.serialize_f64(*number),
+            BodyValue::Unsupported(_) => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for BodyValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(BodyValueVisitor)
+    }
+}
+
+struct BodyValueVisitor;
+
+impl<'de> Visitor<'de> for BodyValueVisitor {
+    type Value = BodyValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or a number")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<BodyValue, E> {
+        Ok(BodyValue::Text(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<BodyValue, E> {
+        Ok(BodyValue::Text(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<BodyValue, E> {
+        Ok(BodyValue::Number(v as f64))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<BodyValue, E> {
+        Ok(BodyValue::Number(v as f64))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<BodyValue, E> {
+        Ok(BodyValue::Number(v))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<BodyValue, E> {
+        Ok(BodyValue::Unsupported("boolean"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<BodyValue, E> {
+        Ok(BodyValue::Unsupported("null"))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<BodyValue, E> {
+        Ok(BodyValue::Unsupported("null"))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<BodyValue, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(BodyValue::Unsupported("list"))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<BodyValue, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(BodyValue::Unsupported("object"))
+    }
+}
+
+/// How the customer is sent: a GET navigation or a POSTed form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RedirectMethod {
+    /// `GET`
+    #[serde(rename = "GET")]
+    Get,
+    /// `POST`
+    #[serde(rename = "POST")]
+    Post,
+}
+
+impl RedirectMethod {
+    /// `GET` or `POST`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedirectMethod::Get => "GET",
+            RedirectMethod::Post => "POST",
+        }
+    }
+}
+
+/// What a redirect may point at, beyond the fixed rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RedirectPolicy {
+    /// Hosts allowed as targets (lower case, without port); empty means any host.
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Why a redirect was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedirectError {
+    /// The method is neither GET nor POST.
+    #[error("method {0:?} is not GET or POST")]
+    Method(String),
+    /// The URL's scheme is not https (or http to a loopback host).
+    #[error("the URL's scheme is not https")]
+    Scheme,
+    /// Plain http to a host that is not loopback.
+    #[error("plain http is allowed only to loopback hosts, not {0}")]
+    InsecureHost(String),
+    /// The URL is malformed or carries something a payment redirect never needs.
+    #[error("the URL is not acceptable: {0}")]
+    Url(&'static str),
+    /// The host is not on the configured allow-list.
+    #[error("host {0} is not on the allow-list")]
+    HostNotAllowed(String),
+    /// A body field that a form cannot carry.
+    #[error("body field {field:?} is {kind}, not a string or a number")]
+    BodyValue {
+        /// The field.
+        field: String,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// A body field name that is empty or has control characters.
+    #[error("a body field name is empty or contains control characters")]
+    BodyKey,
+}
+
+/// A redirect that passed every check: the only kind the widget navigates to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedirectData {
+    method: RedirectMethod,
+    url: String,
+    host: String,
+    body: Vec<(String, String)>,
+}
+
+impl RedirectData {
+    /// Checks `unchecked` against the fixed rules and `policy`.
+    pub fn validate(
+        unchecked: &UncheckedRedirect,
+        policy: &RedirectPolicy,
+    ) -> Result<RedirectData, RedirectError> {
+        let method = match unchecked.method.to_ascii_uppercase().as_str() {
+            "GET" => RedirectMethod::Get,
+            "POST" => RedirectMethod::Post,
+            _ => return Err(RedirectError::Method(unchecked.method.clone())),
+        };
+        let host = check_url(&unchecked.url)?;
+        if !policy.allowed_hosts.is_empty()
+            && !policy
+                .allowed_hosts
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(&host))
+        {
+            return Err(RedirectError::HostNotAllowed(host));
+        }
+        let body = unchecked
+            .body
+            .iter()
+            .map(|(field, value)| {
+                if field.is_empty() || field.chars().any(char::is_control) {
+                    return Err(RedirectError::BodyKey);
+                }
+                let kind = match value {
+                    BodyValue::Unsupported(kind) => kind,
+                    _ => "a non-finite number",
+                };
+                value
+                    .as_form_value()
+                    .map(|text| (field.clone(), text))
+                    .ok_or_else(|| RedirectError::BodyValue {
+                        field: field.clone(),
+                        kind,
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RedirectData {
+            method,
+            url: unchecked.url.clone(),
+            host,
+            body,
+        })
+    }
+
+    /// GET or POST.
+    pub fn method(&self) -> RedirectMethod {
+        self.method
+    }
+
+    /// The target URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The target's host (lower case).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The form fields, as text.
+    pub fn body(&self) -> &[(String, String)] {
+        &self.body
+    }
+}
+
+/// Checks the URL's shape and returns its host in lower case.
+fn check_url(url: &str) -> Result<String, RedirectError> {
+    if url.len() > MAX_URL_LEN {
+        return Err(RedirectError::Url("longer than 4096 characters"));
+    }
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Err(RedirectError::Url(
+            "contains spaces, control characters or backslashes",
+        ));
+    }
+    let (scheme, rest) = url.split_once(':').ok_or(RedirectError::Scheme)?;
+    let secure = match scheme.to_ascii_lowercase().as_str() {
+        "https" => true,
+        "http" => false,
+        _ => return Err(RedirectError::Scheme),
+    };
+    let rest = rest
+        .strip_prefix("//")
+        .ok_or(RedirectError::Url("no host after the scheme"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(RedirectError::Url("carries a user name or password"));
+    }
+    let (host, port) = split_host_port(authority)?;
+    if let Some(port) = port
+        && (port.is_empty()
+            || port.len() > 5
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.parse::<u32>().map_or(true, |p| p > 65535))
+    {
+        return Err(RedirectError::Url("has an invalid port"));
+    }
+    let host = host.to_ascii_lowercase();
+    let valid_name = !host.is_empty()
+        && (host.starts_with('[')
+            || host.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }));
+    if !valid_name {
+        return Err(RedirectError::Url("has an invalid host"));
+    }
+    if !secure && !is_loopback(&host) {
+        return Err(RedirectError::InsecureHost(host));
+    }
+    Ok(host)
+}
+
+/// `host[:port]` or `[v6][:port]`.
+fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), RedirectError> {
+    if let Some(inner) = authority.strip_prefix('[') {
+        let end = inner
+            .find(']')
+            .ok_or(RedirectError::Url("has an unclosed IPv6 address"))?;
+        let host = &authority[..end + 2];
+        if !inner[..end]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
+            return Err(RedirectError::Url("has an invalid IPv6 address"));
+        }
+        return match &authority[end + 2..] {
+            "" => Ok((host, None)),
+            rest => rest
+                .strip_prefix(':')
+                .map(|port| (host, Some(port)))
+                .ok_or(RedirectError::Url("has an invalid port")),
+        };
+    }
+    Ok(match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    })
+}
+
+/// `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback(host: &str) -> bool {
+    if host == "localhost" || host == "[::1]" {
+        return true;
+    }
+    let octets: Vec<&str> = host.split('.').collect();
+    octets.len() == 4
+        && octets[0] == "127"
+        && octets
+            .iter()
+            .all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unchecked(method: &str, url: &str) -> UncheckedRedirect {
+        UncheckedRedirect {
+            method: method.into(),
+            url: url.into(),
+            body: BTreeMap::new(),
+        }
+    }
+
+    fn check(method: &str, url: &str) -> Result<RedirectData, RedirectError> {
+        RedirectData::validate(&unchecked(method, url), &RedirectPolicy::default())
+    }
+
+    #[test]
+    fn accepts_https_and_loopback_http() {
+        for url in [
+            "https://paymentpage.ecommpay.com/payment?project_id=1&signature=a%2Bb",
+            "https://pay.doku.com/Suite/Receive",
+            "HTTPS://PAY.DOKU.COM:443/x",
+            "http://127.0.0.1:8090/doku/Suite/Receive",
+            "http://localhost:8090/",
+            "http://[::1]:8090/x",
+        ] {
+            assert!(check("POST", url).is_ok(), "{url}");
+        }
+        assert_eq!(
+            check("post", "https://a.example/").unwrap().method(),
+            RedirectMethod::Post
+        );
+        assert_eq!(
+            check("GET", "https://A.Example/x").unwrap().host(),
+            "a.example"
+        );
+    }
+
+    #[test]
+    fn refuses_dangerous_or_odd_targets() {
+        assert_eq!(
+            check("GET", "javascript:alert(1)"),
+            Err(RedirectError::Scheme)
+        );
+        assert_eq!(
+            check("GET", "JavaScript://%0aalert(1)"),
+            Err(RedirectError::Scheme)
+        );
+        assert_eq!(
+            check("GET", "data:text/html,<script>x</script>"),
+            Err(RedirectError::Scheme)
+        );
+        assert_eq!(
+            check("GET", "ftp://files.example/x"),
+            Err(RedirectError::Scheme)
+        );
+        assert_eq!(check("GET", "/relative/path"), Err(RedirectError::Scheme));
+        assert_eq!(
+            check("GET", "http://pay.doku.com/x"),
+            Err(RedirectError::InsecureHost("pay.doku.com".into()))
+        );
+        assert!(matches!(
+            check("GET", "http://127.0.0.1.evil.com/"),
+            Err(RedirectError::InsecureHost(_))
+        ));
+        assert!(matches!(
+            check("GET", "https://user:pw@pay.doku.com/"),
+            Err(RedirectError::Url(_))
+        ));
+        assert!(matches!(
+            check("GET", "https:pay.doku.com"),
+            Err(RedirectError::Url(_))
+        ));
+        assert!(matches!(
+            check("GET", "https://pay.doku.com:99999/"),
+            Err(RedirectError::Url(_))
+        ));
+        assert!(matches!(
+            check("GET", "https://pay doku.com/"),
+            Err(RedirectError::Url(_))
+        ));
+        assert!(matches!(
+            check("GET", "https://pay.doku.com\\@evil.com/"),
+            Err(RedirectError::Url(_))
+        ));
+        assert!(matches!(
+            check("GET", "https:///x"),
+            Err(RedirectError::Url(_))
+        ));
+        assert_eq!(
+            check("DELETE", "https://a.example/"),
+            Err(RedirectError::Method("DELETE".into()))
+        );
+        assert_eq!(
+            check("", "https://a.example/"),
+            Err(RedirectError::Method(String::new()))
+        );
+    }
+
+    #[test]
+    fn the_allow_list_limits_hosts() {
+        let policy = RedirectPolicy {
+            allowed_hosts: vec!["pay.doku.com".into(), "paymentpage.ecommpay.com".into()],
+        };
+        let ok = RedirectData::validate(
+            &unchecked("POST", "https://pay.doku.com/Suite/Receive"),
+            &policy,
+        );
+        assert!(ok.is_ok());
+        let refused = RedirectData::validate(&unchecked("POST", "https://evil.example/"), &policy);
+        assert_eq!(
+            refused,
+            Err(RedirectError::HostNotAllowed("evil.example".into()))
+        );
+    }
+
+    #[test]
+    fn body_must_be_flat_strings_and_numbers() {
+        let json = r#"{"method":"POST","url":"https://pay.doku.com/Suite/Receive",
+            "body":{"MALLID":4038,"AMOUNT":"10000.00","TRANSIDMERCHANT":1447000002341}}"#;
+        let redirect: UncheckedRedirect = serde_json::from_str(json).unwrap();
+        let data = RedirectData::validate(&redirect, &RedirectPolicy::default()).unwrap();
+        assert_eq!(
+            data.body(),
+            [
+                ("AMOUNT".to_string(), "10000.00".to_string()),
+                ("MALLID".to_string(), "4038".to_string()),
+                ("TRANSIDMERCHANT".to_string(), "1447000002341".to_string()),
+            ]
+        );
+        for (body, kind) in [
+            (r#"{"X":{"nested":1}}"#, "object"),
+            (r#"{"X":[1]}"#, "list"),
+            (r#"{"X":true}"#, "boolean"),
+            (r#"{"X":null}"#, "null"),
+        ] {
+            let json = format!(r#"{{"method":"POST","url":"https://a.example/","body":{body}}}"#);
+            let redirect: UncheckedRedirect = serde_json::from_str(&json).unwrap();
+            assert_eq!(
+                RedirectData::validate(&redirect, &RedirectPolicy::default()),
+                Err(RedirectError::BodyValue {
+                    field: "X".into(),
+                    kind
+                }),
+            );
+        }
+    }
+}
