@@ -39,7 +39,7 @@ clippy:
 	cargo clippy $(WASM) -p doku-checkout -p doku-protocol --all-targets -- -D warnings
 
 test-native:
-	cargo test --workspace --exclude doku-e2e
+	scripts/with-postgres.sh cargo test --workspace --exclude doku-e2e
 
 test-browser:
 	cargo test $(WASM) -p doku-checkout --test '*'

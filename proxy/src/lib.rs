@@ -5,5 +5,7 @@
 //! the same server in-process on a loopback port of their choosing.
 
 pub mod config;
+pub mod ids;
 pub mod server;
 pub mod signature_cli;
+pub mod store;

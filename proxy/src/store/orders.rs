@@ -1,0 +1,106 @@
+//! Orders: what the merchant wants charged. The browser never sets an amount.
+
+use super::{Store, StoreError, now_millis};
+use doku_protocol::{Currency, OrderAmount};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A stored order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// `ord_…`, unguessable.
+    pub id: String,
+    /// What it charges.
+    pub amount: OrderAmount,
+    /// What is being paid for.
+    pub description: String,
+    /// The merchant's customer id, if the merchant gave one.
+    pub customer_id: Option<String>,
+    /// When it was created (Unix ms).
+    pub created_at: i64,
+}
+
+/// A validated order to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrder {
+    /// What it charges.
+    pub amount: OrderAmount,
+    /// What is being paid for.
+    pub description: String,
+    /// The merchant's customer id.
+    pub customer_id: Option<String>,
+}
+
+impl Store {
+    /// Stores `order` under a new unguessable id.
+    pub async fn insert_order(&self, order: NewOrder) -> Result<Order, StoreError> {
+        let order = Order {
+            id: crate::ids::new_id("ord"),
+            amount: order.amount,
+            description: order.description,
+            customer_id: order.customer_id,
+            created_at: now_millis(),
+        };
+        sqlx::query(
+            "INSERT INTO orders (id, amount, currency, description, customer_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&order.id)
+        .bind(to_i64(order.amount.minor)?)
+        .bind(order.amount.currency.as_str())
+        .bind(&order.description)
+        .bind(order.customer_id.as_deref())
+        .bind(order.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(order)
+    }
+
+    /// The order `id`, if there is one.
+    pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, amount, currency, description, customer_id, created_at FROM orders WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| read_order(&row)).transpose()
+    }
+
+    /// Whether a purchase of order `id` has succeeded.
+    pub async fn order_paid(&self, id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS paid FROM payments WHERE order_id = $1 AND status IN ('success', 'refunded')",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("paid")? > 0)
+    }
+}
+
+fn read_order(row: &AnyRow) -> Result<Order, StoreError> {
+    let currency: String = row.try_get("currency")?;
+    let currency = Currency::parse(&currency)
+        .map_err(|_| StoreError::Corrupt(format!("order currency {currency:?}")))?;
+    Ok(Order {
+        id: row.try_get("id")?,
+        amount: OrderAmount {
+            minor: from_i64(row.try_get("amount")?)?,
+            currency,
+        },
+        description: row.try_get("description")?,
+        customer_id: row.try_get("customer_id")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Minor units as the database stores them.
+pub(super) fn to_i64(minor: u64) -> Result<i64, StoreError> {
+    i64::try_from(minor).map_err(|_| StoreError::Corrupt(format!("amount {minor} too large")))
+}
+
+/// Minor units as read from the database.
+pub(super) fn from_i64(minor: i64) -> Result<u64, StoreError> {
+    u64::try_from(minor).map_err(|_| StoreError::Corrupt(format!("negative amount {minor}")))
+}

@@ -1,0 +1,602 @@
+//! Payments: purchases (one live payment per order at most) and payouts, and the one
+//! way their status changes: forward, by compare-and-set on `version`.
+
+use super::orders::{from_i64, to_i64};
+use super::{Store, StoreError, is_unique_violation, now_millis};
+use doku_protocol::{CheckoutStatus, Currency, Transition, UncheckedRedirect};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+/// A purchase or a payout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentKind {
+    /// The customer pays the merchant.
+    Purchase,
+    /// The merchant pays the customer's e-wallet.
+    Payout,
+}
+
+impl PaymentKind {
+    /// `purchase` or `payout`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentKind::Purchase => "purchase",
+            PaymentKind::Payout => "payout",
+        }
+    }
+
+    fn parse(text: &str) -> Option<PaymentKind> {
+        match text {
+            "purchase" => Some(PaymentKind::Purchase),
+            "payout" => Some(PaymentKind::Payout),
+            _ => None,
+        }
+    }
+}
+
+/// Which platform interface opened the payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A signed Payment Page URL (purchases).
+    PaymentPage,
+    /// A signed Gate request.
+    Gate,
+}
+
+impl Mode {
+    /// `payment_page` or `gate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::PaymentPage => "payment_page",
+            Mode::Gate => "gate",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "payment_page" => Some(Mode::PaymentPage),
+            "gate" => Some(Mode::Gate),
+            _ => None,
+        }
+    }
+}
+
+/// Who pays (or is paid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    /// The merchant's customer id (sent to the platform).
+    pub id: String,
+    /// First name, as validated.
+    pub first_name: Option<String>,
+    /// Email, as validated.
+    pub email: Option<String>,
+    /// The customer's IP address (Gate).
+    pub ip: Option<String>,
+}
+
+/// The e-wallet a payout goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutAccount {
+    /// The e-wallet number.
+    pub number: String,
+    /// The holder's full name.
+    pub name: String,
+}
+
+/// A stored payment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payment {
+    /// `pay_…` or `po_…`: the platform's payment_id, unguessable.
+    pub id: String,
+    /// Purchase or payout.
+    pub kind: PaymentKind,
+    /// Payment Page or Gate.
+    pub mode: Mode,
+    /// The order (purchases).
+    pub order_id: Option<String>,
+    /// The widget's idempotency key (purchases).
+    pub idempotency_key: Option<String>,
+    /// The merchant's payout reference (payouts).
+    pub payout_ref: Option<String>,
+    /// Minor units.
+    pub amount: u64,
+    /// Currency.
+    pub currency: Currency,
+    /// Who pays or is paid.
+    pub customer: Customer,
+    /// The e-wallet (payouts).
+    pub account: Option<PayoutAccount>,
+    /// Where it stands.
+    pub status: CheckoutStatus,
+    /// The platform's last status, as it spelled it.
+    pub platform_status: Option<String>,
+    /// The platform's result code.
+    pub code: Option<String>,
+    /// The platform's result message.
+    pub message: Option<String>,
+    /// Where to send the customer, once known.
+    pub redirect: Option<UncheckedRedirect>,
+    /// Created (Unix ms).
+    pub created_at: i64,
+    /// Last changed (Unix ms).
+    pub updated_at: i64,
+    /// When the platform's threshold time runs out (Unix ms).
+    pub expires_at: i64,
+    /// When the reconciler should next ask the platform (None once final).
+    pub next_check_at: Option<i64>,
+    /// How many times the reconciler has asked.
+    pub check_attempts: i64,
+    /// Until when a reconciler holds this payment.
+    pub lease_until: Option<i64>,
+    /// Bumped by every write: the compare-and-set token.
+    pub version: i64,
+}
+
+/// A payment to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPayment {
+    /// The id (chosen before storing, because a Payment Page URL signs it).
+    pub id: String,
+    /// Purchase or payout.
+    pub kind: PaymentKind,
+    /// Payment Page or Gate.
+    pub mode: Mode,
+    /// The order (purchases).
+    pub order_id: Option<String>,
+    /// The widget's idempotency key (purchases).
+    pub idempotency_key: Option<String>,
+    /// The merchant's payout reference (payouts).
+    pub payout_ref: Option<String>,
+    /// Minor units.
+    pub amount: u64,
+    /// Currency.
+    pub currency: Currency,
+    /// Who pays or is paid.
+    pub customer: Customer,
+    /// The e-wallet (payouts).
+    pub account: Option<PayoutAccount>,
+    /// Initial status.
+    pub status: CheckoutStatus,
+    /// Where to send the customer, if already known (Payment Page).
+    pub redirect: Option<UncheckedRedirect>,
+    /// When the threshold time runs out (Unix ms).
+    pub expires_at: i64,
+    /// When the reconciler should first ask the platform (Unix ms).
+    pub next_check_at: i64,
+}
+
+/// What the platform says about a payment: applied with [`Payment::apply`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatusUpdate {
+    /// The new status, if the platform gave one we understand.
+    pub status: Option<CheckoutStatus>,
+    /// The platform's own status name.
+    pub platform_status: Option<String>,
+    /// Result code.
+    pub code: Option<String>,
+    /// Result message.
+    pub message: Option<String>,
+    /// Where to send the customer.
+    pub redirect: Option<UncheckedRedirect>,
+}
+
+impl Payment {
+    /// Applies `update` if it moves the payment forward; a redirect is recorded the first
+    /// time it arrives. Returns what happened to the status.
+    pub fn apply(&mut self, update: &StatusUpdate) -> Transition {
+        let transition = match update.status {
+            Some(status) => self.status.advance(status),
+            None => Transition::Unchanged,
+        };
+        let new_redirect = self.redirect.is_none() && update.redirect.is_some();
+        if transition == Transition::Refused {
+            return transition;
+        }
+        if transition == Transition::Moved {
+            self.platform_status = update
+                .platform_status
+                .clone()
+                .or(self.platform_status.take());
+            self.code = update.code.clone().or(self.code.take());
+            self.message = update.message.clone().or(self.message.take());
+            if self.status.is_final() {
+                self.next_check_at = None;
+                self.lease_until = None;
+            }
+        }
+        if new_redirect && !self.status.is_final() {
+            self.redirect = update.redirect.clone();
+            return Transition::Moved;
+        }
+        transition
+    }
+
+    /// The column that keeps one live purchase per order: the order while not final.
+    fn open_order_id(&self) -> Option<&str> {
+        match (self.kind, self.status.is_final()) {
+            (PaymentKind::Purchase, false) => self.order_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The outcome of [`Store::insert_payment`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inserted {
+    /// Stored as new.
+    New(Payment),
+    /// An equivalent payment already existed (same idempotency key, a live payment for
+    /// the order, or the same payout reference): this one was not stored.
+    Existing(Payment),
+}
+
+/// Every column of a payment, in the order [`read_payment`] expects.
+pub(super) const COLUMNS: &str = "id, kind, mode, order_id, idempotency_key, payout_ref, amount, currency, \
+    customer_id, first_name, email, customer_ip, account_number, account_name, status, \
+    platform_status, code, message, redirect, created_at, updated_at, expires_at, next_check_at, \
+    check_attempts, lease_until, version";
+
+impl Store {
+    /// Stores `new`, unless an equivalent payment exists (same order and idempotency key,
+    /// a live payment for the same order, or the same payout reference): then that one is
+    /// returned instead. Safe under concurrent requests: the database's unique
+    /// constraints decide, and the loser reads the winner.
+    pub async fn insert_payment(&self, new: NewPayment) -> Result<Inserted, StoreError> {
+        if let Some(existing) = self
+            .equivalent_payment(&new.order_id, &new.idempotency_key, &new.payout_ref)
+            .await?
+        {
+            return Ok(Inserted::Existing(existing));
+        }
+        let now = now_millis();
+        let payment = Payment {
+            id: new.id,
+            kind: new.kind,
+            mode: new.mode,
+            order_id: new.order_id,
+            idempotency_key: new.idempotency_key,
+            payout_ref: new.payout_ref,
+            amount: new.amount,
+            currency: new.currency,
+            customer: new.customer,
+            account: new.account,
+            status: new.status,
+            platform_status: None,
+            code: None,
+            message: None,
+            redirect: new.redirect,
+            created_at: now,
+            updated_at: now,
+            expires_at: new.expires_at,
+            next_check_at: Some(new.next_check_at),
+            check_attempts: 0,
+            lease_until: None,
+            version: 0,
+        };
+        let result = sqlx::query(&format!(
+            "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+              $20, $21, $22, $23, $24, $25, $26, $27)"
+        ))
+        .bind(&payment.id)
+        .bind(payment.kind.as_str())
+        .bind(payment.mode.as_str())
+        .bind(payment.order_id.as_deref())
+        .bind(payment.idempotency_key.as_deref())
+        .bind(payment.payout_ref.as_deref())
+        .bind(to_i64(payment.amount)?)
+        .bind(payment.currency.as_str())
+        .bind(&payment.customer.id)
+        .bind(payment.customer.first_name.as_deref())
+        .bind(payment.customer.email.as_deref())
+        .bind(payment.customer.ip.as_deref())
+        .bind(payment.account.as_ref().map(|a| a.number.clone()))
+        .bind(payment.account.as_ref().map(|a| a.name.clone()))
+        .bind(payment.status.as_str())
+        .bind(payment.platform_status.as_deref())
+        .bind(payment.code.as_deref())
+        .bind(payment.message.as_deref())
+        .bind(redirect_json(&payment.redirect)?)
+        .bind(payment.created_at)
+        .bind(payment.updated_at)
+        .bind(payment.expires_at)
+        .bind(payment.next_check_at)
+        .bind(payment.check_attempts)
+        .bind(payment.lease_until)
+        .bind(payment.version)
+        .bind(payment.open_order_id())
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(Inserted::New(payment)),
+            Err(error) if is_unique_violation(&error) => {
+                match self
+                    .equivalent_payment(
+                        &payment.order_id,
+                        &payment.idempotency_key,
+                        &payment.payout_ref,
+                    )
+                    .await?
+                {
+                    Some(existing) => Ok(Inserted::Existing(existing)),
+                    None => Err(error.into()),
+                }
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The payment that makes `new` unnecessary, if any.
+    async fn equivalent_payment(
+        &self,
+        order_id: &Option<String>,
+        idempotency_key: &Option<String>,
+        payout_ref: &Option<String>,
+    ) -> Result<Option<Payment>, StoreError> {
+        if let (Some(order), Some(key)) = (order_id, idempotency_key) {
+            let by_key = self
+                .select_one(
+                    "WHERE order_id = $1 AND idempotency_key = $2",
+                    &[order, key],
+                )
+                .await?;
+            if by_key.is_some() {
+                return Ok(by_key);
+            }
+        }
+        if let Some(order) = order_id {
+            let live = self
+                .select_one("WHERE open_order_id = $1", &[order])
+                .await?;
+            if live.is_some() {
+                return Ok(live);
+            }
+        }
+        if let Some(reference) = payout_ref {
+            return self.select_one("WHERE payout_ref = $1", &[reference]).await;
+        }
+        Ok(None)
+    }
+
+    /// The payment `id`, if there is one.
+    pub async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
+        self.select_one("WHERE id = $1", &[id]).await
+    }
+
+    async fn select_one(
+        &self,
+        condition: &str,
+        params: &[&str],
+    ) -> Result<Option<Payment>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM payments {condition}");
+        let mut query = sqlx::query(&sql);
+        for param in params {
+            query = query.bind(*param);
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        row.map(|row| read_payment(&row)).transpose()
+    }
+
+    /// Changes payment `id` with `change`, which edits a fresh copy and says whether to
+    /// write it. Retries on a concurrent write, so `change` sees the latest state.
+    /// Returns the payment as stored afterwards.
+    pub async fn modify_payment(
+        &self,
+        id: &str,
+        mut change: impl FnMut(&mut Payment) -> bool,
+    ) -> Result<Option<Payment>, StoreError> {
+        for _ in 0..MAX_CAS_ATTEMPTS {
+            let Some(mut payment) = self.payment(id).await? else {
+                return Ok(None);
+            };
+            if !change(&mut payment) {
+                return Ok(Some(payment));
+            }
+            if write_back(&self.pool, &mut payment).await? {
+                return Ok(Some(payment));
+            }
+        }
+        Err(StoreError::Corrupt(format!(
+            "payment {id} kept changing under concurrent writes"
+        )))
+    }
+}
+
+impl Store {
+    /// Non-final payments whose next check is due at `now` and that no reconciler holds,
+    /// oldest check first, at most `limit`.
+    pub async fn due_for_check(&self, now: i64, limit: i64) -> Result<Vec<Payment>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM payments WHERE next_check_at <= $1 \
+             AND (lease_until IS NULL OR lease_until < $1) ORDER BY next_check_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(read_payment).collect()
+    }
+}
+
+/// How many times a compare-and-set is retried before giving up.
+pub(super) const MAX_CAS_ATTEMPTS: usize = 16;
+
+/// Writes `payment`'s mutable columns if nobody changed it since it was read; bumps its
+/// version on success. `false` means a concurrent write won: read again and retry.
+pub(super) async fn write_back<'e, E>(
+    executor: E,
+    payment: &mut Payment,
+) -> Result<bool, StoreError>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let now = now_millis();
+    let result = sqlx::query(
+        "UPDATE payments SET status = $1, platform_status = $2, code = $3, message = $4, \
+         redirect = $5, open_order_id = $6, next_check_at = $7, check_attempts = $8, \
+         lease_until = $9, updated_at = $10, version = version + 1 \
+         WHERE id = $11 AND version = $12",
+    )
+    .bind(payment.status.as_str())
+    .bind(payment.platform_status.as_deref())
+    .bind(payment.code.as_deref())
+    .bind(payment.message.as_deref())
+    .bind(redirect_json(&payment.redirect)?)
+    .bind(payment.open_order_id())
+    .bind(payment.next_check_at)
+    .bind(payment.check_attempts)
+    .bind(payment.lease_until)
+    .bind(now)
+    .bind(&payment.id)
+    .bind(payment.version)
+    .execute(executor)
+    .await?;
+    let written = result.rows_affected() == 1;
+    if written {
+        payment.version += 1;
+        payment.updated_at = now;
+    }
+    Ok(written)
+}
+
+/// Reads one payment row (columns as in [`COLUMNS`]).
+pub(super) fn read_payment(row: &AnyRow) -> Result<Payment, StoreError> {
+    let text =
+        |column: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(column)?) };
+    let corrupt =
+        |what: &str, value: &str| StoreError::Corrupt(format!("payment {what} {value:?}"));
+    let kind = text("kind")?;
+    let mode = text("mode")?;
+    let currency = text("currency")?;
+    let status = text("status")?;
+    let redirect: Option<String> = row.try_get("redirect")?;
+    let account_number: Option<String> = row.try_get("account_number")?;
+    let account_name: Option<String> = row.try_get("account_name")?;
+    Ok(Payment {
+        id: text("id")?,
+        kind: PaymentKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+        order_id: row.try_get("order_id")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        payout_ref: row.try_get("payout_ref")?,
+        amount: from_i64(row.try_get("amount")?)?,
+        currency: Currency::parse(&currency).map_err(|_| corrupt("currency", &currency))?,
+        customer: Customer {
+            id: text("customer_id")?,
+            first_name: row.try_get("first_name")?,
+            email: row.try_get("email")?,
+            ip: row.try_get("customer_ip")?,
+        },
+        account: account_number
+            .zip(account_name)
+            .map(|(number, name)| PayoutAccount { number, name }),
+        status: CheckoutStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        platform_status: row.try_get("platform_status")?,
+        code: row.try_get("code")?,
+        message: row.try_get("message")?,
+        redirect: redirect
+            .map(|json| serde_json::from_str(&json).map_err(|_| corrupt("redirect", &json)))
+            .transpose()?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        expires_at: row.try_get("expires_at")?,
+        next_check_at: row.try_get("next_check_at")?,
+        check_attempts: row.try_get("check_attempts")?,
+        lease_until: row.try_get("lease_until")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn redirect_json(redirect: &Option<UncheckedRedirect>) -> Result<Option<String>, StoreError> {
+    redirect
+        .as_ref()
+        .map(|r| serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(status: CheckoutStatus) -> Payment {
+        Payment {
+            id: "pay_x".into(),
+            kind: PaymentKind::Purchase,
+            mode: Mode::Gate,
+            order_id: Some("ord_x".into()),
+            idempotency_key: None,
+            payout_ref: None,
+            amount: 100,
+            currency: Currency::IDR,
+            customer: Customer {
+                id: "c".into(),
+                first_name: None,
+                email: None,
+                ip: None,
+            },
+            account: None,
+            status,
+            platform_status: None,
+            code: None,
+            message: None,
+            redirect: None,
+            created_at: 0,
+            updated_at: 0,
+            expires_at: 0,
+            next_check_at: Some(1),
+            check_attempts: 0,
+            lease_until: None,
+            version: 0,
+        }
+    }
+
+    fn redirect() -> UncheckedRedirect {
+        UncheckedRedirect {
+            method: "POST".into(),
+            url: "https://pay.doku.com/".into(),
+            body: Default::default(),
+        }
+    }
+
+    #[test]
+    fn final_updates_close_the_order_slot_and_stop_checks() {
+        let mut p = payment(CheckoutStatus::Pending);
+        assert_eq!(p.open_order_id(), Some("ord_x"));
+        let update = StatusUpdate {
+            status: Some(CheckoutStatus::Decline),
+            code: Some("20101".into()),
+            ..StatusUpdate::default()
+        };
+        assert_eq!(p.apply(&update), Transition::Moved);
+        assert_eq!(p.open_order_id(), None);
+        assert_eq!(p.next_check_at, None);
+        assert_eq!(p.code.as_deref(), Some("20101"));
+    }
+
+    #[test]
+    fn late_updates_change_nothing() {
+        let mut p = payment(CheckoutStatus::Success);
+        let late = StatusUpdate {
+            status: Some(CheckoutStatus::Pending),
+            code: Some("x".into()),
+            redirect: Some(redirect()),
+            ..StatusUpdate::default()
+        };
+        assert_eq!(p.apply(&late), Transition::Refused);
+        assert_eq!(p.code, None);
+        assert_eq!(p.redirect, None);
+    }
+
+    #[test]
+    fn a_redirect_is_recorded_once() {
+        let mut p = payment(CheckoutStatus::AwaitingRedirect);
+        let update = StatusUpdate {
+            status: Some(CheckoutStatus::Pending),
+            redirect: Some(redirect()),
+            ..StatusUpdate::default()
+        };
+        assert_eq!(p.apply(&update), Transition::Moved);
+        assert_eq!(p.redirect, Some(redirect()));
+        assert_eq!(p.apply(&update), Transition::Unchanged);
+    }
+}

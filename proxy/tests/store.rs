@@ -1,0 +1,330 @@
+//! The store against real SQLite and PostgreSQL: idempotent inserts, one live payment
+//! per order, callbacks applied once and only forward, reports.
+
+// Test helpers may unwrap like the tests themselves: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use doku_protocol::{CheckoutStatus, Currency, Kyc, OrderAmount, UncheckedRedirect};
+use doku_proxy::ids::new_id;
+use doku_proxy::store::{
+    CallbackOutcome, Customer, Inserted, Mode, NewOrder, NewPayment, PaymentFilter, PaymentKind,
+    StatusUpdate, Store, now_millis,
+};
+
+async fn order(store: &Store) -> String {
+    let amount = OrderAmount::parse(15_000_000, "IDR", Kyc::Before).unwrap();
+    let order = NewOrder {
+        amount,
+        description: "Kopi Toraja".into(),
+        customer_id: None,
+    };
+    store.insert_order(order).await.unwrap().id
+}
+
+fn purchase(order_id: &str, key: &str) -> NewPayment {
+    NewPayment {
+        id: new_id("pay"),
+        kind: PaymentKind::Purchase,
+        mode: Mode::PaymentPage,
+        order_id: Some(order_id.into()),
+        idempotency_key: Some(key.into()),
+        payout_ref: None,
+        amount: 15_000_000,
+        currency: Currency::IDR,
+        customer: Customer {
+            id: "cust-1".into(),
+            first_name: Some("Budi".into()),
+            email: Some("budi@example.com".into()),
+            ip: None,
+        },
+        account: None,
+        status: CheckoutStatus::Pending,
+        redirect: Some(UncheckedRedirect {
+            method: "GET".into(),
+            url: "https://paymentpage.ecommpay.com/payment?x=1".into(),
+            body: Default::default(),
+        }),
+        expires_at: now_millis() + 60_000,
+        next_check_at: now_millis() + 60_000,
+    }
+}
+
+fn id(inserted: &Inserted) -> &str {
+    match inserted {
+        Inserted::New(p) | Inserted::Existing(p) => &p.id,
+    }
+}
+
+fn update(status: CheckoutStatus, platform: &str) -> StatusUpdate {
+    StatusUpdate {
+        status: Some(status),
+        platform_status: Some(platform.into()),
+        code: Some(
+            if status == CheckoutStatus::Success {
+                "0"
+            } else {
+                "20101"
+            }
+            .into(),
+        ),
+        message: None,
+        redirect: None,
+    }
+}
+
+#[tokio::test]
+async fn orders_are_stored_and_read_back() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let id = order(&store).await;
+        let read = store.order(&id).await.unwrap().expect("order stored");
+        assert_eq!(read.amount.minor, 15_000_000, "{}", db.backend);
+        assert_eq!(read.amount.currency, Currency::IDR);
+        assert!(!store.order_paid(&id).await.unwrap());
+        assert_eq!(store.order("ord_nope").await.unwrap(), None);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_same_key_or_a_live_payment_returns_the_existing_payment() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let order_id = order(&store).await;
+        let first = store
+            .insert_payment(purchase(&order_id, "key-1"))
+            .await
+            .unwrap();
+        assert!(matches!(first, Inserted::New(_)), "{}", db.backend);
+
+        let again = store
+            .insert_payment(purchase(&order_id, "key-1"))
+            .await
+            .unwrap();
+        assert!(matches!(again, Inserted::Existing(_)));
+        assert_eq!(id(&again), id(&first));
+
+        let other_key = store
+            .insert_payment(purchase(&order_id, "key-2"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(other_key, Inserted::Existing(_)),
+            "a live payment is reused"
+        );
+        assert_eq!(id(&other_key), id(&first));
+
+        // Once final, a new attempt opens a new payment.
+        store
+            .record_callback(
+                Some(id(&first)),
+                "{}",
+                &update(CheckoutStatus::Decline, "decline"),
+            )
+            .await
+            .unwrap();
+        let retry = store
+            .insert_payment(purchase(&order_id, "key-3"))
+            .await
+            .unwrap();
+        assert!(matches!(retry, Inserted::New(_)), "{}", db.backend);
+        assert_ne!(id(&retry), id(&first));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_inserts_for_one_order_make_one_payment() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let order_id = order(&store).await;
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let store = store.clone();
+                let new = purchase(&order_id, &format!("key-{}", i % 3));
+                tokio::spawn(async move { store.insert_payment(new).await.unwrap() })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        let mut new_count = 0;
+        for task in tasks {
+            let inserted = task.await.unwrap();
+            new_count += matches!(inserted, Inserted::New(_)) as usize;
+            ids.push(id(&inserted).to_string());
+        }
+        ids.dedup();
+        assert_eq!(new_count, 1, "{}", db.backend);
+        assert_eq!(ids.len(), 1, "{}: {ids:?}", db.backend);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn callbacks_apply_once_and_only_forward_and_are_all_recorded() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let order_id = order(&store).await;
+        let payment = store
+            .insert_payment(purchase(&order_id, "k"))
+            .await
+            .unwrap();
+        let payment_id = id(&payment).to_string();
+
+        let success = update(CheckoutStatus::Success, "success");
+        let (outcome, stored) = store
+            .record_callback(Some(&payment_id), "{\"a\":1}", &success)
+            .await
+            .unwrap();
+        assert_eq!(outcome, CallbackOutcome::Applied, "{}", db.backend);
+        assert_eq!(stored.unwrap().status, CheckoutStatus::Success);
+        assert!(store.order_paid(&order_id).await.unwrap());
+
+        let (outcome, _) = store
+            .record_callback(Some(&payment_id), "{\"a\":2}", &success)
+            .await
+            .unwrap();
+        assert_eq!(outcome, CallbackOutcome::Duplicate);
+        let late = update(CheckoutStatus::Pending, "processing");
+        let (outcome, stored) = store
+            .record_callback(Some(&payment_id), "{\"a\":3}", &late)
+            .await
+            .unwrap();
+        assert_eq!(outcome, CallbackOutcome::Stale);
+        assert_eq!(stored.unwrap().status, CheckoutStatus::Success);
+        let (outcome, stored) = store
+            .record_callback(Some("pay_unknown"), "{\"a\":4}", &success)
+            .await
+            .unwrap();
+        assert_eq!((outcome, stored), (CallbackOutcome::UnknownPayment, None));
+
+        let records = store.callbacks_for(&payment_id).await.unwrap();
+        let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
+        assert_eq!(
+            outcomes,
+            ["applied", "duplicate", "stale"],
+            "{}",
+            db.backend
+        );
+        assert_eq!(records[0].body, "{\"a\":1}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_change_the_state_exactly_once() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let order_id = order(&store).await;
+        let payment = store
+            .insert_payment(purchase(&order_id, "k"))
+            .await
+            .unwrap();
+        let payment_id = id(&payment).to_string();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, payment_id) = (store.clone(), payment_id.clone());
+                tokio::spawn(async move {
+                    let success = update(CheckoutStatus::Success, "success");
+                    store
+                        .record_callback(Some(&payment_id), "{}", &success)
+                        .await
+                        .unwrap()
+                        .0
+                })
+            })
+            .collect();
+        let mut applied = 0;
+        for task in tasks {
+            applied += (task.await.unwrap() == CallbackOutcome::Applied) as usize;
+        }
+        assert_eq!(applied, 1, "{}", db.backend);
+        let stored = store.payment(&payment_id).await.unwrap().unwrap();
+        assert_eq!(stored.version, 1, "{}: exactly one write", db.backend);
+        assert_eq!(store.callbacks_for(&payment_id).await.unwrap().len(), 8);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn payments_are_listed_by_filter_and_counted() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let order_id = order(&store).await;
+            let payment = store
+                .insert_payment(purchase(&order_id, "k"))
+                .await
+                .unwrap();
+            ids.push(id(&payment).to_string());
+        }
+        store
+            .record_callback(
+                Some(&ids[0]),
+                "{}",
+                &update(CheckoutStatus::Success, "success"),
+            )
+            .await
+            .unwrap();
+
+        let all = store
+            .list_payments(&PaymentFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3, "{}", db.backend);
+        let successes = PaymentFilter {
+            status: Some(CheckoutStatus::Success),
+            limit: 10,
+            ..Default::default()
+        };
+        let found = store.list_payments(&successes).await.unwrap();
+        assert_eq!(
+            found.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            [ids[0].as_str()]
+        );
+        let payouts = PaymentFilter {
+            kind: Some(PaymentKind::Payout),
+            limit: 10,
+            ..Default::default()
+        };
+        assert!(store.list_payments(&payouts).await.unwrap().is_empty());
+        let future = PaymentFilter {
+            from: Some(now_millis() + 60_000),
+            limit: 10,
+            ..Default::default()
+        };
+        assert!(store.list_payments(&future).await.unwrap().is_empty());
+        let page = PaymentFilter {
+            limit: 2,
+            offset: 2,
+            ..Default::default()
+        };
+        assert_eq!(store.list_payments(&page).await.unwrap().len(), 1);
+
+        let counts = store.count_by_status().await.unwrap();
+        let count = |status: &str| {
+            counts
+                .iter()
+                .find(|c| c.status == status)
+                .map_or(0, |c| c.count)
+        };
+        assert_eq!(
+            (count("success"), count("pending")),
+            (1, 2),
+            "{}",
+            db.backend
+        );
+
+        let due = store
+            .due_for_check(now_millis() + 120_000, 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 2, "final payments are never due");
+        store.close().await;
+    }
+}
