@@ -1,12 +1,14 @@
 //! What the end-to-end tests share: the release build, the servers on loopback ports
 //! of their own choosing, and a headless Chromium driven through chromedriver.
 
+use doku_proxy::app::App;
 use doku_proxy::config::Config;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -35,39 +37,48 @@ pub fn release_dist() -> PathBuf {
     dist
 }
 
-/// A proxy serving in-process on a loopback port it chose; stops when dropped.
+/// A proxy serving in-process on a loopback port it chose, with a fresh SQLite database
+/// in a temporary directory; stops (and removes the directory) when dropped.
 pub struct Proxy {
     /// Where it listens.
     pub address: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
+    dir: PathBuf,
 }
 
 impl Proxy {
-    /// Starts the proxy serving `dist` on `127.0.0.1:0`.
-    pub async fn start(dist: PathBuf) -> Proxy {
+    /// Starts the proxy serving `dist`, with `extra` `doku-proxy serve` flags.
+    pub async fn start(dist: PathBuf, extra: &[String]) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let address = listener.local_addr().expect("local address");
-        let config = Config {
-            listen: address,
-            dist_dir: dist,
-            project_id: None,
-            secret_key: None,
-        };
-        let router = doku_proxy::server::router(&config);
+        let dir = unique_temp_dir("doku-e2e-proxy");
+        let secret = dir.join("secret");
+        std::fs::write(&secret, "e2e-secret").expect("write the secret file");
+        let mut args = vec![
+            format!("--listen={address}"),
+            format!("--dist-dir={}", dist.display()),
+            format!("--database-url=sqlite://{}", dir.join("proxy.db").display()),
+            format!("--secret-file={}", secret.display()),
+            "--project-id=1".to_string(),
+        ];
+        args.extend(extra.iter().cloned());
+        let config = Config::from_args(args).expect("a valid proxy configuration");
+        let app = App::start(config).await.expect("the proxy starts");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    stopped.await.ok();
-                })
+            let shutdown = async {
+                stopped.await.ok();
+            };
+            doku_proxy::server::serve(listener, app, shutdown)
                 .await
                 .expect("proxy serves");
         });
         Proxy {
             address,
             stop: Some(stop),
+            dir,
         }
     }
 
@@ -82,7 +93,17 @@ impl Drop for Proxy {
         if let Some(stop) = self.stop.take() {
             stop.send(()).ok();
         }
+        std::fs::remove_dir_all(&self.dir).ok();
     }
+}
+
+/// A new empty directory under the system's temporary directory.
+pub fn unique_temp_dir(prefix: &str) -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
 }
 
 /// chromedriver on a free loopback port; killed when dropped.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn release_widget_renders_its_form() {
-    let proxy = Proxy::start(release_dist()).await;
+    let proxy = Proxy::start(release_dist(), &[]).await;
     let driver = Chromedriver::start();
     let browser = driver.browser().await;
 

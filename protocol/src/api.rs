@@ -31,6 +31,10 @@ pub struct CreateSession {
     /// The customer's language (`en`, `id`), for the platform's pages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The page the customer returns to after DOKU (one of the proxy's allowed
+    /// origins); the proxy adds `payment_id`. Default: the proxy's hosted checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
 }
 
 /// The customer's details as typed; the proxy checks them with

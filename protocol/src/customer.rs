@@ -71,7 +71,7 @@ fn is_combining_mark(c: char) -> bool {
 }
 
 /// Characters that render as nothing or reorder text: zero-width and bidi controls.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}'

@@ -40,6 +40,9 @@ pub enum Field {
     /// `payout_id` (payouts)
     #[serde(rename = "payout_id")]
     PayoutId,
+    /// `return_url`
+    #[serde(rename = "return_url")]
+    ReturnUrl,
     /// The `Idempotency-Key` header.
     #[serde(rename = "Idempotency-Key")]
     IdempotencyKey,
@@ -60,6 +63,7 @@ impl Field {
             Field::AccountNumber => "account.number",
             Field::AccountName => "account.customer_name",
             Field::PayoutId => "payout_id",
+            Field::ReturnUrl => "return_url",
             Field::IdempotencyKey => "Idempotency-Key",
         }
     }

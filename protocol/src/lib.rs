@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod customer;
+pub mod description;
 pub mod field;
 pub mod money;
 pub mod redirect;
@@ -13,6 +14,7 @@ pub mod status;
 
 pub use api::{CreateSession, CustomerInput, Locale, OrderView, ProblemDocument, SessionView};
 pub use customer::{Email, FirstName};
+pub use description::Description;
 pub use field::{Field, FieldError, Problem};
 pub use money::{Currency, Idr, Kyc, OrderAmount};
 pub use redirect::{

@@ -1,7 +1,9 @@
 //! `doku-proxy`: the merchant's DOKU checkout server and its command-line tools.
 
 use clap::{Parser, Subcommand};
+use doku_proxy::app::App;
 use doku_proxy::config::{Config, ServeArgs};
+use doku_proxy::merchant_cli::{self, LinkArgs, PaymentsArgs, PayoutArgs};
 use doku_proxy::signature_cli::{self, SignArgs, VerifyArgs};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
@@ -16,12 +18,18 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the widget and the checkout API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the signature of the JSON parameters on stdin.
     Sign(SignArgs),
     /// Check the signature of the callback on stdin: prints `valid` (exit 0) or
     /// `invalid` (exit 1).
     VerifyCallback(VerifyArgs),
+    /// Create an order and print its payment link (calls a running proxy).
+    Link(LinkArgs),
+    /// Pay out to a DOKU e-wallet (calls a running proxy).
+    Payout(PayoutArgs),
+    /// List payments as JSON or CSV (calls a running proxy).
+    Payments(PaymentsArgs),
 }
 
 #[tokio::main]
@@ -29,19 +37,43 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+                .unwrap_or_else(|_| "info,tower_http=warn,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
+    let printed = |result: Result<String, String>| {
+        result.map(|text| {
+            println!("{}", text.trim_end());
+            ExitCode::SUCCESS
+        })
+    };
     let result = match Cli::parse().command {
-        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(*args).await.map(|()| ExitCode::SUCCESS),
         Command::Sign(args) => sign(args),
         Command::VerifyCallback(args) => verify_callback(args),
+        Command::Link(args) => printed(merchant_cli::link(args).await),
+        Command::Payout(args) => printed(merchant_cli::payout(args).await),
+        Command::Payments(args) => printed(merchant_cli::payments(args).await),
     };
     result.unwrap_or_else(|message| {
         eprintln!("doku-proxy: {message}");
         ExitCode::from(2)
     })
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let config = Config::load(args).map_err(|e| e.to_string())?;
+    println!("{config}");
+    let listen = config.listen;
+    let app = App::start(config).await.map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("doku-proxy listening: open http://{address}/");
+    doku_proxy::server::serve(listener, app, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn sign(args: SignArgs) -> Result<ExitCode, String> {
@@ -65,20 +97,6 @@ fn verify_callback(args: VerifyArgs) -> Result<ExitCode, String> {
             Ok(ExitCode::FAILURE)
         }
     }
-}
-
-async fn serve(args: ServeArgs) -> Result<(), String> {
-    let config = Config::load(args).map_err(|e| e.to_string())?;
-    println!("{config}");
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("doku-proxy listening: open http://{address}/");
-    axum::serve(listener, doku_proxy::server::router(&config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so the server finishes in-flight requests first.

@@ -1,18 +1,256 @@
-//! The HTTP server: routes and how they are served.
+//! The HTTP server: routes, the protections every response gets (security headers, a
+//! strict Content-Security-Policy, body limits, timeouts, CORS for the checkout API),
+//! and serving with the reconciler alongside.
 
-use crate::config::Config;
-use axum::{Json, Router, routing::get};
-use serde_json::{Value, json};
+use crate::api::{callbacks, orders, payouts, reports, sessions};
+use crate::app::SharedApp;
+use crate::auth::require_merchant;
+use crate::pages;
+use crate::problem::ApiError;
+use crate::reconciler;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 
-/// The application's routes: the API and, for everything else, the widget's `dist/`.
-pub fn router(config: &Config) -> Router {
-    Router::new()
+/// The largest JSON body the API accepts (callbacks have their own, larger limit).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Every request is answered (or abandoned with 408) within this time.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The application's routes.
+pub fn router(app: SharedApp) -> Router {
+    let checkout = Router::new()
+        .route("/api/checkout/orders/{order_id}", get(orders::view))
+        .route("/api/checkout/sessions", post(sessions::create))
+        .route("/api/checkout/sessions/{payment_id}", get(sessions::view))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            refuse_foreign_origins,
+        ))
+        .layer(cors(&app));
+    let mut routes = Router::new()
+        .merge(checkout)
+        .route("/api/orders", post(orders::create))
+        .route("/api/payouts", post(payouts::create))
+        .route("/api/payments", get(reports::list))
+        .route("/api/payments.csv", get(reports::csv))
+        .route(
+            "/callbacks/ecommpay",
+            post(callbacks::receive).layer(DefaultBodyLimit::max(callbacks::MAX_CALLBACK_BYTES)),
+        )
+        .route("/pay/{order_id}", get(pages::hosted_checkout))
         .route("/healthz", get(healthz))
-        .fallback_service(ServeDir::new(&config.dist_dir))
+        .route("/metrics", get(metrics));
+    if app.config.demo {
+        routes = routes
+            .route("/", get(pages::demo_shop))
+            .route("/demo/orders", post(pages::demo_order));
+    }
+    let headers = SecurityHeaders::new(&app);
+    routes
+        .fallback_service(ServeDir::new(&app.config.dist_dir))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(app.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(headers, security_headers))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(app)
 }
 
-/// Liveness: answers while the server can serve requests.
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+/// Serves `app` on `listener` until `shutdown` resolves, with the reconciler running
+/// alongside; finishes in-flight requests before returning.
+pub async fn serve(
+    listener: TcpListener,
+    app: SharedApp,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let reconciler = tokio::spawn(reconciler::run(app.clone(), stopped));
+    let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    stop.send(true).ok();
+    reconciler.await.ok();
+    app.store.close().await;
+    result
+}
+
+/// CORS for the checkout API: the configured origins only.
+fn cors(app: &SharedApp) -> CorsLayer {
+    let origins: Vec<HeaderValue> = app
+        .config
+        .allowed_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static(sessions::IDEMPOTENCY_KEY),
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
+/// A browser request from an origin that is not allowed is refused outright (403), not
+/// just left without CORS headers: the proxy does no work for foreign pages.
+async fn refuse_foreign_origins(
+    State(app): State<SharedApp>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok());
+    match origin {
+        Some(origin)
+            if !app
+                .config
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin)) =>
+        {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "origin_not_allowed",
+                format!("origin {origin} may not use this checkout API"),
+                Some("Origin"),
+            )
+            .into_response()
+        }
+        _ => next.run(request).await,
+    }
+}
+
+/// Counts every request by route and status for `/metrics`.
+async fn count_requests(State(app): State<SharedApp>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_string())
+        .unwrap_or_else(|| "static".into());
+    let response = next.run(request).await;
+    app.metrics.request(&route, response.status().as_u16());
+    response
+}
+
+/// The headers every response carries.
+#[derive(Debug, Clone)]
+struct SecurityHeaders {
+    csp: HeaderValue,
+    hsts: bool,
+}
+
+impl SecurityHeaders {
+    fn new(app: &SharedApp) -> SecurityHeaders {
+        let csp = content_security_policy(&app.config.redirect_policy.allowed_hosts);
+        SecurityHeaders {
+            csp: HeaderValue::from_str(&csp)
+                .unwrap_or(HeaderValue::from_static("default-src 'none'")),
+            hsts: app.config.public_url.starts_with("https://"),
+        }
+    }
+}
+
+/// The policy of every page this server sends: its own scripts (and WebAssembly) and
+/// styles only, forms only to itself and the payment hosts, never framed.
+pub fn content_security_policy(redirect_hosts: &[String]) -> String {
+    let mut form_action = vec!["'self'".to_string()];
+    for host in redirect_hosts {
+        form_action.push(format!("https://{host}"));
+        if host == "localhost" || host.starts_with("127.") || host == "[::1]" {
+            form_action.push(format!("http://{host}:*"));
+        }
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        form_action.join(" ")
+    )
+}
+
+async fn security_headers(
+    State(policy): State<SecurityHeaders>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
+    if policy.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let cache = if is_api { "no-store" } else { "no-cache" };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    }
+    response
+}
+
+/// Liveness and readiness: answers 200 while the database answers.
+async fn healthz(State(app): State<SharedApp>) -> Response {
+    match app.store.ping().await {
+        Ok(()) => {
+            Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })).into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "health check: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `GET /metrics` (merchant key required: volumes are business data).
+async fn metrics(State(app): State<SharedApp>, headers: HeaderMap) -> Result<Response, ApiError> {
+    require_merchant(&headers, &app.config.api_keys)?;
+    let counts = app.store.count_by_status().await?;
+    let text = app.metrics.render(&counts);
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_allows_forms_only_to_payment_hosts() {
+        let csp = content_security_policy(&["paymentpage.ecommpay.com".into(), "127.0.0.1".into()]);
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"));
+        assert!(csp.contains("style-src 'self';"));
+        assert!(csp.contains("form-action 'self' https://paymentpage.ecommpay.com https://127.0.0.1 http://127.0.0.1:*;"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"));
+    }
 }

@@ -1,4 +1,4 @@
--- Orders, payments (purchases and payouts) and the audit of every callback.
+-- Orders, payments (purchases and payouts) and the audit of every platform report.
 -- Times are Unix milliseconds; amounts are minor units.
 
 CREATE TABLE orders (
@@ -52,6 +52,8 @@ CREATE TABLE callbacks (
     received_at     BIGINT NOT NULL,
     platform_status TEXT,
     outcome         TEXT NOT NULL,
+    -- 'callback' or 'status_answer' (the reconciler's status requests).
+    source          TEXT NOT NULL,
     body            TEXT NOT NULL
 );
 

@@ -1,4 +1,4 @@
-//! The platform's callbacks: each delivery is stored (raw, for audit) in the same
+//! The platform's reports (callbacks and status answers): each one is stored (raw, for audit) in the same
 //! transaction as the state change it causes, so a callback acknowledged with 200 is
 //! never lost and never applied twice.
 
@@ -33,6 +33,24 @@ impl CallbackOutcome {
     }
 }
 
+/// Where a platform report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A callback the platform sent.
+    Callback,
+    /// The platform's answer to our status request.
+    StatusAnswer,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Callback => "callback",
+            Source::StatusAnswer => "status_answer",
+        }
+    }
+}
+
 /// A stored callback delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallbackRecord {
@@ -44,6 +62,8 @@ pub struct CallbackRecord {
     pub platform_status: Option<String>,
     /// What it did.
     pub outcome: String,
+    /// `callback` or `status_answer`.
+    pub source: String,
     /// The body exactly as received.
     pub body: String,
 }
@@ -53,6 +73,28 @@ impl Store {
     /// transaction. Returns what it did and the payment as stored afterwards.
     pub async fn record_callback(
         &self,
+        payment_id: Option<&str>,
+        body: &str,
+        update: &StatusUpdate,
+    ) -> Result<(CallbackOutcome, Option<Payment>), StoreError> {
+        self.record(Source::Callback, payment_id, body, update)
+            .await
+    }
+
+    /// Like [`Store::record_callback`], for the platform's answer to a status request.
+    pub async fn record_status_answer(
+        &self,
+        payment_id: &str,
+        body: &str,
+        update: &StatusUpdate,
+    ) -> Result<(CallbackOutcome, Option<Payment>), StoreError> {
+        self.record(Source::StatusAnswer, Some(payment_id), body, update)
+            .await
+    }
+
+    async fn record(
+        &self,
+        source: Source,
         payment_id: Option<&str>,
         body: &str,
         update: &StatusUpdate,
@@ -84,14 +126,15 @@ impl Store {
                 },
             };
             sqlx::query(
-                "INSERT INTO callbacks (payment_id, received_at, platform_status, outcome, body) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO callbacks (payment_id, received_at, platform_status, outcome, body, source) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(payment_id)
             .bind(now_millis())
             .bind(update.platform_status.as_deref())
             .bind(outcome.as_str())
             .bind(body)
+            .bind(source.as_str())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -105,7 +148,7 @@ impl Store {
     /// Every stored delivery for `payment_id`, oldest first.
     pub async fn callbacks_for(&self, payment_id: &str) -> Result<Vec<CallbackRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT payment_id, received_at, platform_status, outcome, body FROM callbacks \
+            "SELECT payment_id, received_at, platform_status, outcome, body, source FROM callbacks \
              WHERE payment_id = $1 ORDER BY id",
         )
         .bind(payment_id)
@@ -118,6 +161,7 @@ impl Store {
                     received_at: row.try_get("received_at")?,
                     platform_status: row.try_get("platform_status")?,
                     outcome: row.try_get("outcome")?,
+                    source: row.try_get("source")?,
                     body: row.try_get("body")?,
                 })
             })

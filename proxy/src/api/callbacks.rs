@@ -1,0 +1,67 @@
+//! `POST /callbacks/ecommpay`: the platform's callbacks. Verified in constant time,
+//! stored raw with the state change they cause in one transaction, answered 200 only
+//! once durable (so the platform stops retrying), applied idempotently and only forward.
+
+use crate::app::SharedApp;
+use crate::platform::status_update;
+use crate::problem::ApiError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use ecommpay::{CallbackError, verify_callback};
+use serde_json::{Value, json};
+
+/// The largest callback body accepted.
+pub const MAX_CALLBACK_BYTES: usize = 256 * 1024;
+
+/// Receives one callback delivery.
+pub async fn receive(State(app): State<SharedApp>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let callback = match verify_callback(&body, &app.signer) {
+        Ok(callback) => callback,
+        Err(error) => {
+            app.metrics.callback("rejected");
+            tracing::warn!(%error, "callback rejected");
+            let (code, field) = match error {
+                CallbackError::InvalidSignature => ("invalid_signature", Some("signature")),
+                CallbackError::MissingSignature => ("missing_signature", Some("signature")),
+                CallbackError::NotJson(_) | CallbackError::NotAnObject => {
+                    ("malformed_callback", None)
+                }
+            };
+            return Err(ApiError::bad_request(code, error.to_string(), field));
+        }
+    };
+    let project = callback.project_id.as_ref().or_else(|| {
+        callback
+            .general
+            .as_ref()
+            .and_then(|g| g.project_id.as_ref())
+    });
+    if let Some(project) = project
+        && project.as_str() != app.config.project_id.to_string()
+    {
+        app.metrics.callback("rejected");
+        return Err(ApiError::bad_request(
+            "wrong_project",
+            format!("the callback is for project {project}, not this server's"),
+            Some("project_id"),
+        ));
+    }
+    // Verified JSON is UTF-8: store it exactly as received.
+    let text = String::from_utf8_lossy(&body);
+    let update = status_update(&callback, &app.config);
+    let payment_id = callback.payment_id();
+    let (outcome, payment) = app
+        .store
+        .record_callback(payment_id, &text, &update)
+        .await?;
+    app.metrics.callback(outcome.as_str());
+    tracing::info!(
+        payment_id = payment_id.unwrap_or("-"),
+        platform_status = update.platform_status.as_deref().unwrap_or("-"),
+        outcome = outcome.as_str(),
+        status = payment.as_ref().map(|p| p.status.as_str()).unwrap_or("-"),
+        "callback"
+    );
+    Ok(Json(json!({ "status": "ok", "outcome": outcome.as_str() })))
+}

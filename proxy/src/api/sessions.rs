@@ -1,0 +1,318 @@
+//! Checkout sessions: the widget opens (or finds) the payment for an order, then asks
+//! for its status. One idempotency key, or one live payment per order, means one
+//! payment however often the customer clicks, retries or reloads.
+
+use super::orders::find_order;
+use crate::app::SharedApp;
+use crate::config::{Mode as ConfigMode, origin_of};
+use crate::extract::ApiJson;
+use crate::ids::new_id;
+use crate::platform;
+use crate::problem::ApiError;
+use crate::store::{Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, now_millis};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use doku_protocol::{
+    CheckoutStatus, CreateSession, Email, Field, FieldError, FirstName, Locale, Problem,
+    SessionView,
+};
+use ecommpay::GateError;
+use std::net::{IpAddr, SocketAddr};
+
+/// The header carrying the widget's idempotency key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The key, checked: 8 to 128 characters of `A-Z a-z 0-9 - _ . :`.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let problem = |error| ApiError::invalid(Problem::new(Field::IdempotencyKey, error));
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| problem(FieldError::Required))?
+        .to_str()
+        .map_err(|_| problem(FieldError::Format("idempotency key")))?
+        .trim();
+    if key.is_empty() {
+        return Err(problem(FieldError::Required));
+    }
+    if key.len() > 128 {
+        return Err(problem(FieldError::TooLong { max: 128 }));
+    }
+    if let Some(found) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
+    {
+        return Err(problem(FieldError::Character { found }));
+    }
+    if key.len() < 8 {
+        return Err(problem(FieldError::Format(
+            "idempotency key of at least 8 characters",
+        )));
+    }
+    Ok(key.to_string())
+}
+
+/// The customer's IP: from the configured trusted header (its first address), else the
+/// connection.
+pub fn customer_ip(app: &SharedApp, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+    app.config
+        .trusted_proxy_header
+        .as_deref()
+        .and_then(|name| headers.get(name))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .and_then(|first| first.trim().parse().ok())
+        .unwrap_or(peer.ip())
+}
+
+/// The page the customer returns to: the requested one if its origin is allowed, else
+/// the hosted checkout of the order.
+fn return_page(
+    app: &SharedApp,
+    requested: Option<&str>,
+    order_id: &str,
+) -> Result<String, ApiError> {
+    match requested.map(str::trim).filter(|url| !url.is_empty()) {
+        None => Ok(app.config.public(&format!("/pay/{order_id}"))),
+        Some(url) => {
+            let allowed = origin_of(url)
+                .is_some_and(|origin| app.config.allowed_origins.contains(&origin))
+                && url.len() <= 2048
+                && !url.chars().any(|c| c.is_control() || c.is_whitespace());
+            if allowed {
+                // Drop any fragment: the proxy appends `payment_id` to the query.
+                Ok(url.split('#').next().unwrap_or(url).to_string())
+            } else {
+                Err(ApiError::invalid(Problem::new(
+                    Field::ReturnUrl,
+                    FieldError::Format("URL on one of this server's allowed origins"),
+                )))
+            }
+        }
+    }
+}
+
+/// A customer id for the platform when the merchant gave none: derived from the email
+/// with the secret key, so it is stable per customer but reveals nothing.
+fn derived_customer_id(app: &SharedApp, email: &Email) -> String {
+    let digest = app
+        .signer
+        .sign_value(&serde_json::json!({ "customer": email.as_str().to_ascii_lowercase() }));
+    let id: String = digest
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(24)
+        .collect();
+    format!("c_{id}")
+}
+
+/// The widget's view of a payment.
+pub fn session_view(payment: &Payment) -> SessionView {
+    SessionView {
+        payment_id: payment.id.clone(),
+        status: payment.status,
+        is_final: payment.status.is_final(),
+        amount: payment.amount,
+        currency: payment.currency,
+        code: payment.code.clone(),
+        message: payment.message.clone(),
+        redirect_data: payment
+            .redirect
+            .clone()
+            .filter(|_| !payment.status.is_final()),
+    }
+}
+
+/// `POST /api/checkout/sessions`.
+pub async fn create(
+    State(app): State<SharedApp>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateSession>,
+) -> Result<(StatusCode, Json<SessionView>), ApiError> {
+    let key = idempotency_key(&headers)?;
+    let first_name =
+        FirstName::parse_field(&body.customer.first_name).map_err(ApiError::invalid)?;
+    let email = Email::parse_field(&body.customer.email).map_err(ApiError::invalid)?;
+    let locale = body
+        .locale
+        .as_deref()
+        .map(|tag| {
+            Locale::from_tag(tag).ok_or_else(|| {
+                ApiError::invalid(Problem::new(
+                    Field::Locale,
+                    FieldError::Format("locale (en or id)"),
+                ))
+            })
+        })
+        .transpose()?;
+    let order = find_order(&app, body.order_id.trim()).await?;
+    let return_page = return_page(&app, body.return_url.as_deref(), &order.id)?;
+    if app.store.order_paid(&order.id).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "order_paid",
+            format!("order {} is already paid", order.id),
+            Some("order_id"),
+        ));
+    }
+
+    let now = now_millis();
+    let config = &app.config;
+    let mode = match config.mode {
+        ConfigMode::PaymentPage => Mode::PaymentPage,
+        ConfigMode::Gate => Mode::Gate,
+    };
+    let mut new = NewPayment {
+        id: new_id("pay"),
+        kind: PaymentKind::Purchase,
+        mode,
+        order_id: Some(order.id.clone()),
+        idempotency_key: Some(key),
+        payout_ref: None,
+        amount: order.amount.minor,
+        currency: order.amount.currency,
+        customer: Customer {
+            id: order
+                .customer_id
+                .clone()
+                .unwrap_or_else(|| derived_customer_id(&app, &email)),
+            first_name: Some(first_name.to_string()),
+            email: Some(email.to_string()),
+            ip: Some(customer_ip(&app, &headers, peer).to_string()),
+        },
+        account: None,
+        status: CheckoutStatus::Created,
+        redirect: None,
+        expires_at: now + millis(config.threshold),
+        next_check_at: now + millis(config.purchase_check_after),
+    };
+    if mode == Mode::PaymentPage {
+        let draft = platform::Charge::from(&new);
+        let redirect = platform::payment_page_redirect(
+            config,
+            &app.signer,
+            &draft,
+            &order.description,
+            locale,
+            &return_page,
+        )
+        .map_err(|e| ApiError::bad_request("payment_page_refused", e.to_string(), None))?;
+        new.redirect = Some(redirect);
+        new.status = CheckoutStatus::Pending;
+    }
+
+    let (status, payment) = match app.store.insert_payment(new).await? {
+        Inserted::New(payment) => (StatusCode::CREATED, payment),
+        Inserted::Existing(payment) => (StatusCode::OK, payment),
+    };
+    let payment = if payment.mode == Mode::Gate && payment.status == CheckoutStatus::Created {
+        register_sale(&app, payment, &order.description, &return_page).await?
+    } else {
+        payment
+    };
+    tracing::info!(payment_id = %payment.id, order_id = %order.id, status = %payment.status, "checkout session");
+    Ok((status, Json(session_view(&payment))))
+}
+
+/// Sends the Gate sale for `payment` and records that the platform registered it. If a
+/// resend is refused (the first one got through but its answer was lost), the
+/// platform's status answer decides.
+async fn register_sale(
+    app: &SharedApp,
+    payment: Payment,
+    description: &str,
+    return_page: &str,
+) -> Result<Payment, ApiError> {
+    let sale = platform::doku_sale(
+        &app.config,
+        &platform::Charge::from(&payment),
+        description,
+        return_page,
+    );
+    let registered = match app.gate.doku_sale(&sale).await {
+        Ok(_) => {
+            app.metrics.platform_call("sale", "ok");
+            true
+        }
+        Err(GateError::Refused { code, message }) => {
+            app.metrics.platform_call("sale", "error");
+            match app.gate.status(app.config.project_id, &payment.id).await {
+                Ok(_) => true,
+                Err(_) => return Err(ApiError::platform(format!("{code} {message}"))),
+            }
+        }
+        Err(error) => {
+            app.metrics.platform_call("sale", "error");
+            return Err(ApiError::platform(error));
+        }
+    };
+    let stored = app
+        .store
+        .modify_payment(&payment.id, |p| {
+            registered
+                && p.status.advance(CheckoutStatus::AwaitingRedirect)
+                    == doku_protocol::Transition::Moved
+        })
+        .await?;
+    stored.ok_or_else(|| ApiError::internal(format!("payment {} vanished", payment.id)))
+}
+
+/// `GET /api/checkout/sessions/{payment_id}`: the authoritative status.
+pub async fn view(
+    State(app): State<SharedApp>,
+    Path(payment_id): Path<String>,
+) -> Result<Json<SessionView>, ApiError> {
+    let not_found = || {
+        ApiError::not_found(
+            "payment_not_found",
+            format!("there is no payment {payment_id:?}"),
+            Some("payment_id"),
+        )
+    };
+    let valid_shape = payment_id.len() <= 64
+        && payment_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !valid_shape || !payment_id.starts_with("pay_") {
+        return Err(not_found());
+    }
+    let payment = app
+        .store
+        .payment(&payment_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(session_view(&payment)))
+}
+
+/// A duration in milliseconds, saturating.
+pub fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn key(value: &str) -> Result<String, ApiError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(IDEMPOTENCY_KEY, HeaderValue::from_str(value).unwrap());
+        idempotency_key(&headers)
+    }
+
+    #[test]
+    fn idempotency_keys_are_checked() {
+        assert_eq!(
+            key("9b2f1c1e-5a7d-4c1b-9a55-0d6f2c1e7b10").unwrap(),
+            "9b2f1c1e-5a7d-4c1b-9a55-0d6f2c1e7b10"
+        );
+        assert_eq!(
+            key("short").unwrap_err().field.as_deref(),
+            Some("Idempotency-Key")
+        );
+        assert!(key("has space inside").is_err());
+        assert!(key(&"k".repeat(129)).is_err());
+        assert!(idempotency_key(&HeaderMap::new()).is_err());
+    }
+}

@@ -1,0 +1,225 @@
+//! Server-rendered pages around the widget: the hosted checkout of an order (a payment
+//! link, as the platform's Dashboard offers) and, in demo mode, a small shop. Every
+//! dynamic value is escaped; scripts and styles come from files, so the pages run under
+//! the strict Content-Security-Policy the server sends.
+
+use crate::api::orders::find_order;
+use crate::app::SharedApp;
+use crate::problem::ApiError;
+use crate::store::NewOrder;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use doku_protocol::{Description, OrderAmount};
+use serde::Deserialize;
+
+/// `s` with the five HTML-significant characters escaped.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A page with the widget's assets, `body` inside `<main>`.
+fn page(title: &str, extra_css: &str, body: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="/doku-checkout.css">
+<link rel="stylesheet" href="/{extra_css}">
+<link rel="modulepreload" href="/doku-checkout.js">
+<link rel="preload" href="/doku-checkout_bg.wasm" as="fetch" type="application/wasm" crossorigin>
+<script type="module" src="/doku-embed.js"></script>
+</head>
+<body>
+<main class="page">
+{body}
+</main>
+</body>
+</html>
+"#,
+        title = escape(title),
+    )
+}
+
+/// `GET /pay/{order_id}`: the hosted checkout for one order.
+pub async fn hosted_checkout(
+    State(app): State<SharedApp>,
+    Path(order_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let order = match find_order(&app, &order_id).await {
+        Ok(order) => order,
+        Err(error) if error.status == StatusCode::NOT_FOUND => {
+            let body = "<h1>Payment link not found</h1><p>This payment link does not exist. Ask the shop for a new one.</p>";
+            return Ok((
+                StatusCode::NOT_FOUND,
+                Html(page("Payment link not found", "hosted.css", body)),
+            )
+                .into_response());
+        }
+        Err(error) => return Err(error),
+    };
+    let body = format!(
+        r#"<h1>{shop}</h1>
+<p class="page-lead">{description}</p>
+<div id="doku-checkout" data-proxy-url="{proxy}" data-order-id="{order}"></div>"#,
+        shop = escape(&app.config.shop_name),
+        description = escape(&order.description),
+        proxy = escape(&app.config.public_url),
+        order = escape(&order.id),
+    );
+    let title = format!("Pay {} · {}", order.description, app.config.shop_name);
+    Ok((no_store(), Html(page(&title, "hosted.css", &body))).into_response())
+}
+
+fn no_store() -> [(header::HeaderName, &'static str); 1] {
+    [(header::CACHE_CONTROL, "no-store")]
+}
+
+/// A product of the demo shop.
+struct Product {
+    slug: &'static str,
+    name: &'static str,
+    note: &'static str,
+    /// IDR minor units.
+    amount: u64,
+}
+
+/// The demo shop's products, including the amounts the platform's test mode declines.
+const PRODUCTS: [Product; 4] = [
+    Product {
+        slug: "kopi",
+        name: "Kopi Toraja, 250 g",
+        note: "Pays successfully.",
+        amount: 15_000_000,
+    },
+    Product {
+        slug: "gula",
+        name: "Gula Aren, 500 g",
+        note: "Pays successfully.",
+        amount: 3_500_000,
+    },
+    Product {
+        slug: "decline-400",
+        name: "Test: declined payment",
+        note: "Rp 400 (40000): the test amount DOKU declines.",
+        amount: 40_000,
+    },
+    Product {
+        slug: "decline-404",
+        name: "Test: declined payment",
+        note: "Rp 404 (40400): the other test amount DOKU declines.",
+        amount: 40_400,
+    },
+];
+
+/// `Rp 150.000` for IDR minor units.
+fn rupiah(minor: u64) -> String {
+    let digits = (minor / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    format!("Rp {grouped}")
+}
+
+/// `GET /` in demo mode: pick a product.
+pub async fn demo_shop(State(app): State<SharedApp>) -> Html<String> {
+    let items: String = PRODUCTS
+        .iter()
+        .map(|p| {
+            format!(
+                r#"<li class="product">
+<div><h2>{name}</h2><p>{note}</p></div>
+<form method="post" action="/demo/orders"><input type="hidden" name="product" value="{slug}">
+<button type="submit" class="buy" id="buy-{slug}">Buy for {price}</button></form>
+</li>"#,
+                name = escape(p.name),
+                note = escape(p.note),
+                slug = p.slug,
+                price = rupiah(p.amount),
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"<h1>{shop}</h1>
+<p class="page-lead">A demo shop: each purchase creates an order on the server and opens the DOKU checkout for it. The platform is the local sandbox.</p>
+<ul class="products">{items}</ul>"#,
+        shop = escape(&app.config.shop_name),
+    );
+    Html(page(&app.config.shop_name, "hosted.css", &body))
+}
+
+/// The demo shop's purchase form.
+#[derive(Debug, Deserialize)]
+pub struct DemoPurchase {
+    /// Which product.
+    pub product: String,
+}
+
+/// `POST /demo/orders`: creates the order server-side, then opens its checkout.
+pub async fn demo_order(
+    State(app): State<SharedApp>,
+    Form(purchase): Form<DemoPurchase>,
+) -> Result<Response, ApiError> {
+    let product = PRODUCTS
+        .iter()
+        .find(|p| p.slug == purchase.product)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "unknown_product",
+                "no such product in the demo shop",
+                Some("product"),
+            )
+        })?;
+    let amount = OrderAmount::parse(i128::from(product.amount), "IDR", app.config.kyc)
+        .map_err(ApiError::invalid)?;
+    let description =
+        Description::parse(product.name).map_err(|e| ApiError::internal(e.to_string()))?;
+    let order = app
+        .store
+        .insert_order(NewOrder {
+            amount,
+            description: description.to_string(),
+            customer_id: None,
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/pay/{}", order.id)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_attributes_and_text() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn rupiah_groups_thousands() {
+        assert_eq!(rupiah(15_000_000), "Rp 150.000");
+        assert_eq!(rupiah(40_000), "Rp 400");
+        assert_eq!(rupiah(100_000_000_000), "Rp 1.000.000.000");
+    }
+}

@@ -1,0 +1,125 @@
+//! Errors as the API answers them: `application/problem+json` with a stable `code`, a
+//! message and the field at fault. Internal details are logged, never sent.
+
+use crate::store::StoreError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use doku_protocol::{Problem, ProblemDocument};
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine code.
+    pub code: String,
+    /// What is wrong, in English.
+    pub detail: String,
+    /// The field at fault (a JSON path or a header name).
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// An error with every part given.
+    pub fn new(
+        status: StatusCode,
+        code: &str,
+        detail: impl Into<String>,
+        field: Option<&str>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_string(),
+            detail: detail.into(),
+            field: field.map(str::to_string),
+        }
+    }
+
+    /// A refused value (422), from the shared rules.
+    pub fn invalid(problem: Problem) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem.error.code(),
+            problem.to_string(),
+            Some(problem.field.path()),
+        )
+    }
+
+    /// 400 Bad Request.
+    pub fn bad_request(code: &str, detail: impl Into<String>, field: Option<&str>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, detail, field)
+    }
+
+    /// 404 Not Found.
+    pub fn not_found(code: &str, detail: impl Into<String>, field: Option<&str>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, code, detail, field)
+    }
+
+    /// 401 Unauthorized: the merchant API needs a valid bearer key.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this endpoint needs `Authorization: Bearer <merchant API key>` with a configured key",
+            Some("Authorization"),
+        )
+    }
+
+    /// 502 Bad Gateway: the platform failed; the request may be retried.
+    pub fn platform(error: impl std::fmt::Display) -> ApiError {
+        tracing::warn!(%error, "platform call failed");
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "platform_unavailable",
+            format!(
+                "the payment platform did not accept the request ({error}); retry with the same Idempotency-Key"
+            ),
+            None,
+        )
+    }
+
+    /// 500: something failed on our side. The details go to the log only.
+    pub fn internal(error: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%error, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server failed to process the request; it was not applied",
+            None,
+        )
+    }
+
+    /// The problem document of this error.
+    pub fn document(&self) -> ProblemDocument {
+        ProblemDocument {
+            kind: "about:blank".into(),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            code: self.code.clone(),
+            detail: self.detail.clone(),
+            field: self.field.clone(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        ApiError::internal(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.document()).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
