@@ -21,8 +21,10 @@ pub struct OrderView {
     pub paid: bool,
 }
 
-/// `POST /api/checkout/sessions`: open (or find) the payment for an order.
+/// `POST /api/checkout/sessions`: open (or find) the payment for an order. Unknown
+/// fields are refused: nothing else (an amount, say) can ride along.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateSession {
     /// The order to pay.
     pub order_id: String,
@@ -40,6 +42,7 @@ pub struct CreateSession {
 /// The customer's details as typed; the proxy checks them with
 /// [`FirstName`](crate::FirstName) and [`Email`](crate::Email).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// First name.
     pub first_name: String,

@@ -67,9 +67,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             };
         }
         if inner.is_data() && path != "." {
+            let unknown = inner.to_string().starts_with("unknown field");
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_type",
+                if unknown {
+                    "unknown_field"
+                } else {
+                    "invalid_type"
+                },
                 format!("{path}: {inner}"),
                 Some(&path),
             )
@@ -85,6 +90,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 fn missing_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
     rest.split('`').next().map(str::to_string)
+}
+
+/// An integer from a JSON number, refusing fractions and numbers beyond 64 bits, with
+/// `field` named.
+pub fn integer(number: &serde_json::Number, field: &str) -> Result<i128, ApiError> {
+    number
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| number.as_u64().map(i128::from))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_type",
+                format!("{field} must be a whole number of minor units, not {number}"),
+                Some(field),
+            )
+        })
 }
 
 /// A query string deserialized into `T`, naming the parameter at fault on error.

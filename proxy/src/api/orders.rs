@@ -2,7 +2,7 @@
 
 use crate::app::SharedApp;
 use crate::auth::require_merchant;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, integer};
 use crate::problem::ApiError;
 use crate::store::{NewOrder, Order};
 use axum::Json;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct CreateOrder {
     /// Minor units (for IDR: hundredths of a rupiah, whole rupiah only).
-    pub amount: i128,
+    pub amount: serde_json::Number,
     /// ISO 4217 code; DOKU charges IDR, converting other currencies.
     pub currency: String,
     /// What is being paid for.
@@ -76,8 +76,12 @@ pub async fn create(
     ApiJson(body): ApiJson<CreateOrder>,
 ) -> Result<(StatusCode, Json<CreatedOrder>), ApiError> {
     require_merchant(&headers, &app.config.api_keys)?;
-    let amount = OrderAmount::parse(body.amount, &body.currency, app.config.kyc)
-        .map_err(ApiError::invalid)?;
+    let amount = OrderAmount::parse(
+        integer(&body.amount, "amount")?,
+        &body.currency,
+        app.config.kyc,
+    )
+    .map_err(ApiError::invalid)?;
     let description = Description::parse(&body.description)
         .map_err(|e| ApiError::invalid(Problem::new(Field::Description, e)))?;
     let customer_id = body

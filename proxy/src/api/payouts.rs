@@ -5,7 +5,7 @@ use super::orders::parse_customer_id;
 use super::sessions::{customer_ip, millis};
 use crate::app::SharedApp;
 use crate::auth::require_merchant;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, integer};
 use crate::ids::new_id;
 use crate::platform;
 use crate::problem::ApiError;
@@ -26,7 +26,7 @@ use std::net::{IpAddr, SocketAddr};
 #[serde(deny_unknown_fields)]
 pub struct CreatePayout {
     /// Minor units of IDR (whole rupiah, 1.00 to 10,000,000.00 IDR).
-    pub amount: i128,
+    pub amount: serde_json::Number,
     /// Must be `IDR`.
     pub currency: String,
     /// The e-wallet paid to.
@@ -178,7 +178,7 @@ pub async fn create(
             FieldError::Format("payout currency: DOKU pays out in IDR only"),
         ));
     }
-    let minor = u64::try_from(body.amount)
+    let minor = u64::try_from(integer(&body.amount, "amount")?)
         .map_err(|_| invalid(Field::Amount, FieldError::BelowMinimum { min: Idr::MIN }))?;
     let amount = Idr::payout(minor).map_err(|e| invalid(Field::Amount, e))?;
     let account = PayoutAccount {

@@ -1,0 +1,788 @@
+//! The proxy's HTTP API over real HTTP, on SQLite and on PostgreSQL: orders and their
+//! validation, Payment Page sessions and their idempotency, callbacks (forged, replayed,
+//! duplicate, out of order), reports, authentication and CORS refusals.
+//! (The platform itself — the sandbox — takes part in tests/with_sandbox.rs.)
+
+// Test helpers may unwrap like the tests themselves: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{API_KEY, SHOP_ORIGIN, TestProxy, platform_callback};
+
+async fn proxies() -> Vec<TestProxy> {
+    let mut proxies = Vec::new();
+    for db in support::databases().await {
+        proxies.push(TestProxy::start(db, &[]).await);
+    }
+    proxies
+}
+
+/// Query parameters of a URL, decoded.
+fn query(url: &str) -> Vec<(String, String)> {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} in {params:?}"))
+}
+
+#[tokio::test]
+async fn orders_are_created_by_the_merchant_and_validated() {
+    for proxy in proxies().await {
+        let db = proxy.db.backend;
+        let (status, body) = proxy
+            .merchant_post("/api/orders", json!({"amount": 15_000_000, "currency": "IDR", "description": "Kopi Toraja, 250 g", "customer_id": "cust-9"}))
+            .await;
+        assert_eq!(status, 201, "{db}: {body}");
+        let order_id = body["order_id"].as_str().unwrap();
+        assert!(order_id.starts_with("ord_"));
+        assert_eq!(body["checkout_url"], proxy.url(&format!("/pay/{order_id}")));
+        assert_eq!(body["converted_to_idr"], false);
+
+        let (status, view) = support::read(
+            proxy
+                .http
+                .get(proxy.url(&format!("/api/checkout/orders/{order_id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            view,
+            json!({"order_id": order_id, "amount": 15_000_000, "currency": "IDR", "description": "Kopi Toraja, 250 g", "paid": false})
+        );
+
+        let (status, body) = proxy
+            .merchant_post(
+                "/api/orders",
+                json!({"amount": 999, "currency": "USD", "description": "Gift card"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["converted_to_idr"].clone()),
+            (201, json!(true)),
+            "{body}"
+        );
+
+        for (order, code, field) in [
+            (
+                json!({"amount": 15_000_050, "currency": "IDR", "description": "x"}),
+                "fractional_amount",
+                "amount",
+            ),
+            (
+                json!({"amount": 200_000_100, "currency": "IDR", "description": "x"}),
+                "above_maximum",
+                "amount",
+            ),
+            (
+                json!({"amount": -100, "currency": "IDR", "description": "x"}),
+                "below_minimum",
+                "amount",
+            ),
+            (
+                json!({"amount": 0, "currency": "IDR", "description": "x"}),
+                "below_minimum",
+                "amount",
+            ),
+            (
+                json!({"amount": 150.5, "currency": "IDR", "description": "x"}),
+                "invalid_type",
+                "amount",
+            ),
+            (
+                json!({"amount": "100", "currency": "IDR", "description": "x"}),
+                "invalid_type",
+                "amount",
+            ),
+            (
+                json!({"currency": "IDR", "description": "x"}),
+                "invalid_type",
+                "amount",
+            ),
+            (
+                json!({"amount": 100, "currency": "rupiah", "description": "x"}),
+                "invalid_format",
+                "currency",
+            ),
+            (
+                json!({"amount": 100, "currency": "IDR", "description": "a;b"}),
+                "invalid_character",
+                "description",
+            ),
+            (
+                json!({"amount": 100, "currency": "IDR", "description": " "}),
+                "required",
+                "description",
+            ),
+            (
+                json!({"amount": 100, "currency": "IDR", "description": "x", "customer_id": "a b"}),
+                "invalid_character",
+                "customer.id",
+            ),
+            (
+                json!({"amount": 100, "currency": "IDR", "description": "x", "status": "paid"}),
+                "unknown_field",
+                "status",
+            ),
+        ] {
+            let (status, problem) = proxy.merchant_post("/api/orders", order.clone()).await;
+            assert!(
+                status == 422 || status == 400,
+                "{db} {order}: {status} {problem}"
+            );
+            assert_eq!(problem["code"], code, "{order}: {problem}");
+            if !field.is_empty() {
+                assert_eq!(problem["field"], field, "{order}: {problem}");
+            }
+        }
+
+        // Authentication.
+        let body = json!({"amount": 100, "currency": "IDR", "description": "x"});
+        for key in [None, Some("wrong-key")] {
+            let mut request = proxy.http.post(proxy.url("/api/orders")).json(&body);
+            if let Some(key) = key {
+                request = request.bearer_auth(key);
+            }
+            let (status, problem) = support::read(request.send().await.unwrap()).await;
+            assert_eq!(
+                (status, problem["code"].as_str()),
+                (401, Some("unauthorized"))
+            );
+        }
+        let listed = proxy
+            .merchant_get("/api/payments")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(listed["payments"], json!([]), "nothing was charged");
+        proxy.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn kyc_raises_the_purchase_limit() {
+    let proxy = TestProxy::start(support::sqlite(), &["--kyc".to_string()]).await;
+    let (status, body) = proxy
+        .merchant_post(
+            "/api/orders",
+            json!({"amount": 1_000_000_000, "currency": "IDR", "description": "x"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = proxy
+        .merchant_post(
+            "/api/orders",
+            json!({"amount": 1_000_000_100, "currency": "IDR", "description": "x"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn a_payment_page_session_is_a_signed_doku_url_opened_once() {
+    for proxy in proxies().await {
+        let db = proxy.db.backend;
+        let order_id = proxy.order(15_000_000).await;
+        let (status, session) = proxy.session(&order_id, "attempt-0001-aaaa").await;
+        assert_eq!(status, 201, "{db}: {session}");
+        assert_eq!(session["status"], "pending");
+        assert_eq!(session["final"], false);
+        assert_eq!(
+            (session["amount"].clone(), session["currency"].clone()),
+            (json!(15_000_000), json!("IDR"))
+        );
+        let payment_id = session["payment_id"].as_str().unwrap().to_string();
+        let redirect = &session["redirect_data"];
+        assert_eq!(redirect["method"], "GET");
+        let url = redirect["url"].as_str().unwrap();
+        assert!(
+            url.starts_with("https://paymentpage.ecommpay.com/payment?"),
+            "{url}"
+        );
+
+        let params = query(url);
+        assert_eq!(param(&params, "force_payment_method"), "doku");
+        assert_eq!(param(&params, "payment_id"), payment_id);
+        assert_eq!(param(&params, "payment_amount"), "15000000");
+        assert_eq!(param(&params, "payment_currency"), "IDR");
+        assert_eq!(param(&params, "customer_first_name"), "Budi");
+        assert_eq!(param(&params, "customer_email"), "budi@example.com");
+        assert_eq!(param(&params, "language_code"), "id");
+        assert_eq!(
+            param(&params, "merchant_callback_url"),
+            proxy.url("/callbacks/ecommpay")
+        );
+        let back = proxy.url(&format!("/pay/{order_id}?payment_id={payment_id}"));
+        assert_eq!(param(&params, "redirect_success_url"), back);
+        assert_eq!(param(&params, "redirect_fail_url"), back);
+        assert_eq!(params.last().unwrap().0, "signature", "signature last");
+        let unsigned: serde_json::Map<String, Value> = params[..params.len() - 1]
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        assert!(
+            proxy
+                .signer
+                .verify_value(&Value::Object(unsigned), param(&params, "signature"))
+        );
+        assert!(
+            !url.contains(support::SECRET),
+            "the secret never leaves the server"
+        );
+
+        // The same key, another key while it is live, and a reload: one payment.
+        for key in ["attempt-0001-aaaa", "attempt-0002-bbbb"] {
+            let (status, again) = proxy.session(&order_id, key).await;
+            assert_eq!(
+                (status, again["payment_id"].as_str()),
+                (200, Some(payment_id.as_str())),
+                "{db}"
+            );
+        }
+        let (status, view) = proxy.status(&payment_id).await;
+        assert_eq!((status, view["status"].as_str()), (200, Some("pending")));
+        assert!(
+            view.get("customer").is_none() && !view.to_string().contains("budi@"),
+            "no customer data: {view}"
+        );
+        proxy.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_session_requests_make_one_payment() {
+    for proxy in proxies().await {
+        let order_id = proxy.order(15_000_000).await;
+        let requests = (0..10).map(|i| {
+            proxy.session(
+                &order_id,
+                if i % 2 == 0 {
+                    "double-click-key-1"
+                } else {
+                    "double-click-key-2"
+                },
+            )
+        });
+        let answers = futures::future::join_all(requests).await;
+        let ids: std::collections::BTreeSet<String> = answers
+            .iter()
+            .map(|(status, body)| {
+                assert!(*status == 200 || *status == 201, "{body}");
+                body["payment_id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{}: {ids:?}", proxy.db.backend);
+        let created = answers.iter().filter(|(status, _)| *status == 201).count();
+        assert_eq!(created, 1, "{}", proxy.db.backend);
+        proxy.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn session_requests_are_validated_field_by_field() {
+    let proxy = TestProxy::start(support::sqlite(), &[]).await;
+    let order_id = proxy.order(15_000_000).await;
+    let post = |body: Value, key: Option<&'static str>| {
+        let mut request = proxy
+            .http
+            .post(proxy.url("/api/checkout/sessions"))
+            .json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        async move { support::read(request.send().await.unwrap()).await }
+    };
+    let customer =
+        |first_name: &str, email: &str| json!({"first_name": first_name, "email": email});
+    for (body, key, status, code, field) in [
+        (
+            json!({"order_id": order_id, "customer": customer("Budi", "budi@example.com")}),
+            None,
+            422,
+            "required",
+            "Idempotency-Key",
+        ),
+        (
+            json!({"order_id": order_id, "customer": customer("Budi", "budi@example.com")}),
+            Some("bad key!"),
+            422,
+            "invalid_character",
+            "Idempotency-Key",
+        ),
+        (
+            json!({"order_id": order_id, "customer": customer("", "budi@example.com")}),
+            Some("key-000001"),
+            422,
+            "required",
+            "customer.first_name",
+        ),
+        (
+            json!({"order_id": order_id, "customer": customer("<b>Budi</b>", "budi@example.com")}),
+            Some("key-000001"),
+            422,
+            "invalid_character",
+            "customer.first_name",
+        ),
+        (
+            json!({"order_id": order_id, "customer": customer("Budi", "budi@")}),
+            Some("key-000001"),
+            422,
+            "invalid_format",
+            "customer.email",
+        ),
+        (
+            json!({"order_id": order_id, "customer": customer("Budi", "budi@example.com"), "locale": "fr"}),
+            Some("key-000001"),
+            422,
+            "invalid_format",
+            "locale",
+        ),
+        (
+            json!({"order_id": order_id, "customer": customer("Budi", "budi@example.com"), "return_url": "https://evil.example/x"}),
+            Some("key-000001"),
+            422,
+            "invalid_format",
+            "return_url",
+        ),
+        (
+            json!({"order_id": "ord_doesnotexist", "customer": customer("Budi", "budi@example.com")}),
+            Some("key-000001"),
+            404,
+            "order_not_found",
+            "order_id",
+        ),
+        (
+            json!({"order_id": order_id, "customer": {"first_name": "Budi"}}),
+            Some("key-000001"),
+            422,
+            "invalid_type",
+            "customer.email",
+        ),
+        (
+            json!({"order_id": order_id, "customer": customer("Budi", "budi@example.com"), "amount": 1}),
+            Some("key-000001"),
+            422,
+            "unknown_field",
+            "amount",
+        ),
+    ] {
+        let (got, problem) = post(body.clone(), key).await;
+        assert_eq!(
+            (got, problem["code"].as_str().unwrap_or("")),
+            (status, code),
+            "{body}: {problem}"
+        );
+        if !field.is_empty() {
+            assert_eq!(problem["field"], field, "{body}");
+        }
+    }
+    // A return page on an allowed origin is used.
+    let body = json!({"order_id": order_id, "customer": customer("Budi", "budi@example.com"),
+                      "return_url": format!("{SHOP_ORIGIN}/checkout?step=3#top")});
+    let (status, session) = post(body, Some("key-000002")).await;
+    assert_eq!(status, 201, "{session}");
+    let params = query(session["redirect_data"]["url"].as_str().unwrap());
+    let payment_id = session["payment_id"].as_str().unwrap();
+    assert_eq!(
+        param(&params, "redirect_success_url"),
+        format!("{SHOP_ORIGIN}/checkout?step=3&payment_id={payment_id}")
+    );
+    let listed = proxy
+        .merchant_get("/api/payments")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["payments"].as_array().unwrap().len(),
+        1,
+        "refused requests stored nothing"
+    );
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn callbacks_move_payments_forward_only_and_refuse_forgeries() {
+    for proxy in proxies().await {
+        let db = proxy.db.backend;
+        let order_id = proxy.order(15_000_000).await;
+        let (_, session) = proxy.session(&order_id, "callback-test-key").await;
+        let payment_id = session["payment_id"].as_str().unwrap().to_string();
+
+        // Forged: signed with another secret; and a tampered body.
+        let mut forged = platform_callback(&payment_id, "success", 15_000_000);
+        forged["signature"] = json!(ecommpay::Signer::new("attacker").sign_value(&forged));
+        let (status, problem) = proxy.raw_callback(forged.to_string()).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some("invalid_signature")),
+            "{db}"
+        );
+        let mut tampered = platform_callback(&payment_id, "decline", 15_000_000);
+        tampered["signature"] = json!(proxy.signer.sign_value(&tampered));
+        tampered["payment"]["status"] = json!("success");
+        assert_eq!(proxy.raw_callback(tampered.to_string()).await.0, 400);
+        let (status, problem) = proxy.raw_callback("{not json".into()).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some("malformed_callback"))
+        );
+        assert_eq!(
+            proxy.status(&payment_id).await.1["status"],
+            "pending",
+            "{db}: forgeries change nothing"
+        );
+
+        // Another project's (correctly signed) callback.
+        let mut other = platform_callback(&payment_id, "success", 15_000_000);
+        other["project_id"] = json!(999);
+        let (status, problem) = proxy.callback(other).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some("wrong_project"))
+        );
+
+        // Out of order: processing, then success, then a late processing and a replay.
+        let processing = platform_callback(&payment_id, "processing", 15_000_000);
+        assert_eq!(
+            proxy.callback(processing.clone()).await.1["outcome"],
+            "duplicate"
+        );
+        let success = platform_callback(&payment_id, "success", 15_000_000);
+        assert_eq!(
+            proxy.callback(success.clone()).await,
+            (200, json!({"status": "ok", "outcome": "applied"}))
+        );
+        assert_eq!(proxy.callback(processing).await.1["outcome"], "stale");
+        assert_eq!(proxy.callback(success).await.1["outcome"], "duplicate");
+        assert_eq!(
+            proxy
+                .callback(platform_callback(&payment_id, "decline", 15_000_000))
+                .await
+                .1["outcome"],
+            "stale"
+        );
+
+        let (_, view) = proxy.status(&payment_id).await;
+        assert_eq!(
+            (
+                view["status"].as_str(),
+                view["final"].as_bool(),
+                view["code"].as_str()
+            ),
+            (Some("success"), Some(true), Some("0")),
+            "{db}"
+        );
+        assert!(
+            view.get("redirect_data").is_none(),
+            "no redirect once final"
+        );
+        let (_, order) = support::read(
+            proxy
+                .http
+                .get(proxy.url(&format!("/api/checkout/orders/{order_id}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(order["paid"], true);
+        let (status, problem) = proxy.session(&order_id, "after-paid-key").await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (409, Some("order_paid"))
+        );
+
+        // A callback for a payment this proxy never opened is recorded, answered 200.
+        assert_eq!(
+            proxy
+                .callback(platform_callback("pay_other", "success", 100))
+                .await
+                .1["outcome"],
+            "unknown_payment"
+        );
+        let records = proxy.app.store.callbacks_for(&payment_id).await.unwrap();
+        let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
+        assert_eq!(
+            outcomes,
+            ["duplicate", "applied", "stale", "duplicate", "stale"],
+            "{db}: every accepted delivery stored"
+        );
+        proxy.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_decline_frees_the_order_for_a_new_attempt() {
+    let proxy = TestProxy::start(support::sqlite(), &[]).await;
+    let order_id = proxy.order(40_000).await;
+    let (_, first) = proxy.session(&order_id, "first-attempt-key").await;
+    let first_id = first["payment_id"].as_str().unwrap();
+    let mut decline = platform_callback(first_id, "decline", 40_000);
+    decline["operation"]["code"] = json!("20101");
+    proxy.callback(decline).await;
+    let (_, view) = proxy.status(first_id).await;
+    assert_eq!(
+        (view["status"].as_str(), view["code"].as_str()),
+        (Some("decline"), Some("20101"))
+    );
+    assert_eq!(view["message"], "Decline due to amount or frequency limit");
+    let (status, second) = proxy.session(&order_id, "second-attempt-key").await;
+    assert_eq!(status, 201);
+    assert_ne!(second["payment_id"].as_str(), Some(first_id));
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn browsers_from_foreign_origins_are_refused() {
+    let proxy = TestProxy::start(support::sqlite(), &[]).await;
+    let order_id = proxy.order(15_000_000).await;
+    let path = format!("/api/checkout/orders/{order_id}");
+
+    let allowed = proxy
+        .http
+        .get(proxy.url(&path))
+        .header("Origin", SHOP_ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        SHOP_ORIGIN
+    );
+
+    let foreign = proxy
+        .http
+        .get(proxy.url(&path))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(support::read(foreign).await.1["code"], "origin_not_allowed");
+
+    let preflight = |origin: &'static str| {
+        proxy
+            .http
+            .request(
+                reqwest::Method::OPTIONS,
+                proxy.url("/api/checkout/sessions"),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "content-type,idempotency-key",
+            )
+            .send()
+    };
+    let ok = preflight(SHOP_ORIGIN).await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], SHOP_ORIGIN);
+    let allowed_headers = ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed_headers.contains("idempotency-key"),
+        "{allowed_headers}"
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let body = json!({"order_id": order_id, "customer": {"first_name": "Budi", "email": "budi@example.com"}});
+    let foreign_post = proxy
+        .http
+        .post(proxy.url("/api/checkout/sessions"))
+        .header("Origin", "https://evil.example")
+        .header("Idempotency-Key", "foreign-origin-key")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign_post.status(), 403);
+    let listed = proxy
+        .merchant_get("/api/payments")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["payments"],
+        json!([]),
+        "no payment opened for a foreign page"
+    );
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn payments_are_reported_as_json_and_csv() {
+    for proxy in proxies().await {
+        let db = proxy.db.backend;
+        let mut ids = Vec::new();
+        for (i, amount) in [15_000_000, 40_000].into_iter().enumerate() {
+            let order_id = proxy.order(amount).await;
+            let (_, session) = proxy
+                .session(&order_id, &format!("report-key-{i:04}"))
+                .await;
+            ids.push(session["payment_id"].as_str().unwrap().to_string());
+        }
+        proxy
+            .callback(platform_callback(&ids[0], "success", 15_000_000))
+            .await;
+
+        let all = proxy
+            .merchant_get("/api/payments")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        let rows = all["payments"].as_array().unwrap();
+        assert_eq!(rows.len(), 2, "{db}");
+        assert_eq!(rows[0]["payment_id"], ids[1].as_str(), "newest first");
+        assert_eq!(
+            rows[0]["customer_email"], "bu***@example.com",
+            "emails masked"
+        );
+        let successes = proxy
+            .merchant_get("/api/payments?status=success&type=purchase")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(successes["payments"].as_array().unwrap().len(), 1);
+        let none = proxy
+            .merchant_get("/api/payments?from=2099-01-01")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(none["payments"], json!([]));
+        let (status, problem) =
+            support::read(proxy.merchant_get("/api/payments?status=paid").await).await;
+        assert_eq!((status, problem["field"].as_str()), (400, Some("status")));
+        let (status, problem) =
+            support::read(proxy.merchant_get("/api/payments?limit=lots").await).await;
+        assert_eq!((status, problem["field"].as_str()), (400, Some("limit")));
+
+        let csv = proxy.merchant_get("/api/payments.csv?status=success").await;
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let text = csv.text().await.unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "payment_id,type,order_id,payout_id,status,amount,currency,code,message,customer_id,customer_email,created_at,updated_at"
+        );
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[1].starts_with(&format!("{},purchase,", ids[0])),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains(",success,15000000,IDR,0,Success,"),
+            "{text}"
+        );
+
+        let unauthenticated = proxy
+            .http
+            .get(proxy.url("/api/payments.csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unauthenticated.status(), 401);
+        proxy.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn pages_metrics_and_health() {
+    let proxy = TestProxy::start(
+        support::sqlite(),
+        &["--shop-name=Warung <Kopi>".to_string()],
+    )
+    .await;
+    let order_id = proxy.order(15_000_000).await;
+
+    let page = proxy
+        .http
+        .get(proxy.url(&format!("/pay/{order_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!(r#"data-order-id="{order_id}""#)),
+        "{html}"
+    );
+    assert!(
+        html.contains("Warung &lt;Kopi&gt;") && !html.contains("<Kopi>"),
+        "escaped"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "no inline script or style"
+    );
+    let missing = proxy
+        .http
+        .get(proxy.url("/pay/ord_missing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
+    let health = proxy.http.get(proxy.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        proxy
+            .http
+            .get(proxy.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let metrics = proxy.merchant_get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("doku_http_requests_total{route=\"/api/orders\",status=\"201\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("# TYPE doku_payments gauge"), "{metrics}");
+    assert!(!metrics.contains(API_KEY));
+    proxy.stop().await;
+}
