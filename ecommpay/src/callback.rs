@@ -9,7 +9,7 @@
 use crate::signature::Signer;
 use crate::status::PaymentStatus;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -62,6 +62,7 @@ pub struct Callback {
     #[serde(
         default,
         deserialize_with = "lenient",
+        serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_id: Option<Text>,
@@ -280,6 +281,7 @@ pub struct Operation {
     #[serde(
         default,
         deserialize_with = "lenient",
+        serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub id: Option<Text>,
@@ -345,6 +347,7 @@ pub struct Provider {
     #[serde(
         default,
         deserialize_with = "lenient",
+        serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub id: Option<Text>,
@@ -405,6 +408,7 @@ pub struct General {
     #[serde(
         default,
         deserialize_with = "lenient",
+        serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_id: Option<Text>,
@@ -445,6 +449,19 @@ fn body_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map<String, Va
         other => Err(serde::de::Error::custom(format!(
             "redirect body must be an object, found {other}"
         ))),
+    }
+}
+
+/// Writes an id the platform sends as a JSON number (project, operation and provider
+/// ids) as a number when its text is a canonical non-negative integer, else as a
+/// string. Signatures render both the same way, so this changes no signature.
+fn numeric_id<S: Serializer>(id: &Option<Text>, serializer: S) -> Result<S::Ok, S::Error> {
+    let Some(text) = id else {
+        return serializer.serialize_none();
+    };
+    match text.as_str().parse::<u64>() {
+        Ok(number) if number.to_string() == text.as_str() => serializer.serialize_u64(number),
+        _ => serializer.serialize_str(text.as_str()),
     }
 }
 
@@ -514,6 +531,34 @@ mod tests {
         assert_eq!(operation.code, Some(Text("20101".into())));
         assert_eq!(operation.sum_converted.as_ref().unwrap().amount, 2000000000);
         assert_eq!(callback.extra["brand_new_field"], json!({"kept": true}));
+    }
+
+    #[test]
+    fn ids_the_platform_sends_as_numbers_serialize_as_numbers() {
+        let seed = json!({
+            "project_id": 580,
+            "payment": {"id": "580", "type": "payout", "status": "success"},
+            "customer": {"id": "1"},
+            "operation": {"id": 31771000001833u64, "type": "payout",
+                "provider": {"id": 1162, "payment_id": "342205", "endpoint_id": "04"},
+                "code": "0"},
+            "general": {"project_id": 580, "payment_id": "7"}
+        });
+        let callback = Callback::from_value(seed.clone()).unwrap();
+        // Read as text, written back exactly as the platform sent it.
+        assert_eq!(serde_json::to_value(&callback).unwrap(), seed);
+        // Text that is not a canonical integer stays a string.
+        let odd = Callback {
+            project_id: Some(Text("0042".into())),
+            operation: Some(Operation {
+                id: Some(Text("op-1".into())),
+                ..Operation::default()
+            }),
+            ..Callback::default()
+        };
+        let value = serde_json::to_value(&odd).unwrap();
+        assert_eq!(value["project_id"], json!("0042"));
+        assert_eq!(value["operation"]["id"], json!("op-1"));
     }
 
     #[test]
