@@ -51,6 +51,10 @@ impl Serialize for BodyValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             BodyValue::Text(text) => serializer.serialize_str(text),
+            // Whole numbers travel as integers (`4038`, not `4038.0`), as the platform sent them.
+            BodyValue::Number(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
+                serializer.serialize_i64(*number as i64)
+            }
             BodyValue::Number(number) => serializer.serialize_f64(*number),
             BodyValue::Unsupported(_) => serializer.serialize_none(),
         }
@@ -468,6 +472,8 @@ mod tests {
                 ("TRANSIDMERCHANT".to_string(), "1447000002341".to_string()),
             ]
         );
+        let round_trip = serde_json::to_string(&redirect).unwrap();
+        assert!(round_trip.contains(r#""MALLID":4038,"#), "{round_trip}");
         for (body, kind) in [
             (r#"{"X":{"nested":1}}"#, "object"),
             (r#"{"X":[1]}"#, "list"),

@@ -297,3 +297,163 @@ pub fn platform_callback(payment_id: &str, status: &str, amount: u64) -> serde_j
                       "code": code, "message": message}
     })
 }
+
+/// How a [`Stack`] is set up.
+pub struct StackOptions {
+    /// `payment-page` or `gate`.
+    pub mode: &'static str,
+    /// The sandbox's threshold time for the project.
+    pub platform_threshold: std::time::Duration,
+    /// Delivery attempts per callback in the sandbox.
+    pub max_attempts: u32,
+    /// More `doku-proxy serve` flags.
+    pub proxy_flags: Vec<String>,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions {
+            mode: "payment-page",
+            platform_threshold: std::time::Duration::from_secs(600),
+            max_attempts: 6,
+            proxy_flags: Vec::new(),
+        }
+    }
+}
+
+/// The sandbox (as the platform) and a proxy pointed at it.
+pub struct Stack {
+    /// The platform.
+    pub sandbox: ecommpay_sandbox::RunningSandbox,
+    /// The merchant's proxy.
+    pub proxy: TestProxy,
+}
+
+impl Stack {
+    /// Starts the sandbox with this project, then a proxy on `db` pointed at it.
+    pub async fn start(db: TestDb, options: StackOptions) -> Stack {
+        let mut config = ecommpay_sandbox::Config::default();
+        config.listen = "127.0.0.1:0".parse().expect("an address");
+        config.redirect_delay = std::time::Duration::from_millis(20);
+        config.tick = std::time::Duration::from_millis(20);
+        config.delivery.first_retry = std::time::Duration::from_millis(20);
+        config.delivery.max_delay = std::time::Duration::from_millis(200);
+        config.delivery.max_attempts = options.max_attempts;
+        let mut project = ecommpay_sandbox::ProjectConfig::demo();
+        project.id = PROJECT_ID;
+        project.secret_key = SECRET.into();
+        project.callback_url = None;
+        project.threshold = options.platform_threshold;
+        project.payout_delay = std::time::Duration::from_millis(50);
+        config.projects = vec![project];
+        let sandbox = ecommpay_sandbox::spawn(config).await.expect("the sandbox starts");
+        let mut flags = vec![
+            format!("--mode={}", options.mode),
+            format!("--payment-page-url={}", sandbox.url("/payment")),
+            format!("--gate-url={}", sandbox.base_url),
+        ];
+        flags.extend(options.proxy_flags);
+        let proxy = TestProxy::start(db, &flags).await;
+        Stack { sandbox, proxy }
+    }
+
+    /// Stops both.
+    pub async fn stop(self) {
+        self.proxy.stop().await;
+        self.sandbox.stop().await.ok();
+    }
+}
+
+/// Polls the widget's status endpoint until `done` holds (or 15 s pass: then panics).
+pub async fn wait_for(proxy: &TestProxy, payment_id: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (_, view) = proxy.status(payment_id).await;
+        if done(&view) {
+            return view;
+        }
+        assert!(std::time::Instant::now() < deadline, "gave up waiting; last answer {view}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// The `Location` of a redirect answer.
+pub fn location(response: &reqwest::Response) -> String {
+    assert!(response.status().is_redirection(), "expected a redirect, got {}", response.status());
+    response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .expect("a Location header")
+        .to_string()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The action and hidden fields of a page's first form.
+pub fn first_form(html: &str) -> (String, Vec<(String, String)>) {
+    let form = &html[html.find("<form").expect("a form")..];
+    let attribute = |tag: &str, name: &str| -> Option<String> {
+        let marker = format!("{name}=\"");
+        let start = tag.find(&marker)? + marker.len();
+        Some(unescape(&tag[start..start + tag[start..].find('"')?]))
+    };
+    let action = attribute(&form[..form.find('>').expect("a tag end")], "action").expect("an action");
+    let end = form.find("</form>").expect("a form end");
+    let mut fields = Vec::new();
+    for input in form[..end].split("<input").skip(1) {
+        let tag = &input[..input.find('>').expect("an input end")];
+        if tag.contains("type=\"hidden\"") {
+            fields.push((attribute(tag, "name").expect("a name"), attribute(tag, "value").unwrap_or_default()));
+        }
+    }
+    (action, fields)
+}
+
+/// A customer who follows the redirect the proxy gave (GET URL or POST form) to the
+/// DOKU page and presses `button` there; returns where DOKU sends them back to.
+pub async fn pay_on_doku(http: &reqwest::Client, redirect: &serde_json::Value, button: &str) -> String {
+    let form: Vec<(String, String)> = redirect["body"]
+        .as_object()
+        .map(|body| {
+            body.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let url = redirect["url"].as_str().expect("a redirect URL");
+    let mut response = match redirect["method"].as_str() {
+        Some("GET") => http.get(url).send().await,
+        _ => http.post(url).form(&form).send().await,
+    }
+    .expect("the platform answers");
+    // Follow redirects and auto-submitted forms until the DOKU page with its buttons.
+    for _ in 0..6 {
+        if response.status().is_redirection() {
+            let next = location(&response);
+            response = http.get(&next).send().await.expect("the platform answers");
+            continue;
+        }
+        let page = response.url().to_string();
+        let html = response.text().await.expect("a page");
+        if html.contains("id=\"doku-success\"") {
+            let back = http
+                .post(&page)
+                .form(&[("action", button)])
+                .send()
+                .await
+                .expect("DOKU answers");
+            return location(&back);
+        }
+        assert!(html.contains("<form"), "no way on from {page}: {html}");
+        let (action, fields) = first_form(&html);
+        response = http.post(&action).form(&fields).send().await.expect("the platform answers");
+    }
+    panic!("never reached the DOKU page");
+}
