@@ -17,7 +17,7 @@ WASM := --target wasm32-unknown-unknown
 .PHONY: help setup demo test lint fmt-check clippy test-native test-browser build test-e2e
 
 help:
-	@echo "make demo   install what is missing, build the widget, serve the demo on http://127.0.0.1:8080"
+	@echo "make demo   install what is missing, build the widget, serve the demo shop on http://127.0.0.1:8080"
 	@echo "make test   install what is missing and run every check and test"
 	@echo "steps:      setup lint test-native test-browser build test-e2e"
 
@@ -25,7 +25,7 @@ setup:
 	scripts/setup.sh
 
 demo: setup build
-	cargo run -p doku-proxy -- serve
+	scripts/demo.sh
 
 test: setup lint test-native test-browser build test-e2e
 

@@ -39,14 +39,15 @@ pub async fn run(app: SharedApp, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Checks every payment that is due now; returns how many this instance handled.
-pub async fn round(app: &SharedApp) -> Result<usize, StoreError> {
+/// Checks every payment that is due now; returns the ids this instance handled.
+pub async fn round(app: &SharedApp) -> Result<Vec<String>, StoreError> {
     let now = now_millis();
-    let mut handled = 0;
+    let mut handled = Vec::new();
     for due in app.store.due_for_check(now, BATCH).await? {
         if let Some(payment) = claim(app, &due.id, now).await? {
+            let id = payment.id.clone();
             check(app, payment, now).await?;
-            handled += 1;
+            handled.push(id);
         }
     }
     Ok(handled)

@@ -30,14 +30,24 @@ async fn payment_page_purchases_succeed_and_decline_through_doku() {
             (15_000_000, "decline", "decline", "20105"),
         ] {
             let order_id = proxy.order(amount).await;
-            let (status_code, session) = proxy.session(&order_id, &format!("pp-{amount}-{button}")).await;
+            let (status_code, session) = proxy
+                .session(&order_id, &format!("pp-{amount}-{button}"))
+                .await;
             assert_eq!(status_code, 201, "{backend}: {session}");
             let payment_id = session["payment_id"].as_str().unwrap();
 
             let back = pay_on_doku(&proxy.http, &session["redirect_data"], button).await;
-            assert_eq!(back, proxy.url(&format!("/pay/{order_id}?payment_id={payment_id}")), "{backend}");
+            assert_eq!(
+                back,
+                proxy.url(&format!("/pay/{order_id}?payment_id={payment_id}")),
+                "{backend}"
+            );
             let view = wait_for(proxy, payment_id, is_final).await;
-            assert_eq!((view["status"].as_str(), view["code"].as_str()), (Some(status), Some(code)), "{backend} {amount} {button}: {view}");
+            assert_eq!(
+                (view["status"].as_str(), view["code"].as_str()),
+                (Some(status), Some(code)),
+                "{backend} {amount} {button}: {view}"
+            );
         }
         stack.stop().await;
     }
@@ -47,14 +57,20 @@ async fn payment_page_purchases_succeed_and_decline_through_doku() {
 async fn gate_purchases_wait_for_the_post_redirect_then_settle() {
     for db in support::databases().await {
         let backend = db.backend;
-        let options = StackOptions { mode: "gate", ..StackOptions::default() };
+        let options = StackOptions {
+            mode: "gate",
+            ..StackOptions::default()
+        };
         let stack = Stack::start(db, options).await;
         let proxy = &stack.proxy;
         for (amount, status, code) in [(15_000_000, "success", "0"), (40_000, "decline", "20000")] {
             let order_id = proxy.order(amount).await;
             let (status_code, session) = proxy.session(&order_id, &format!("gate-{amount}")).await;
             assert_eq!(status_code, 201, "{backend}: {session}");
-            assert_eq!(session["status"], "awaiting_redirect", "{backend}: {session}");
+            assert_eq!(
+                session["status"], "awaiting_redirect",
+                "{backend}: {session}"
+            );
             assert!(session.get("redirect_data").is_none());
             let payment_id = session["payment_id"].as_str().unwrap().to_string();
 
@@ -64,20 +80,41 @@ async fn gate_purchases_wait_for_the_post_redirect_then_settle() {
             let redirect = &view["redirect_data"];
             assert_eq!(redirect["method"], "POST");
             assert_eq!(redirect["url"], stack.sandbox.url("/doku/Suite/Receive"));
-            for field in ["MALLID", "AMOUNT", "TRANSIDMERCHANT", "WORDS", "SESSIONID", "BASKET", "PAYMENTCHANNEL"] {
-                assert!(redirect["body"].get(field).is_some(), "{field} in {redirect}");
+            for field in [
+                "MALLID",
+                "AMOUNT",
+                "TRANSIDMERCHANT",
+                "WORDS",
+                "SESSIONID",
+                "BASKET",
+                "PAYMENTCHANNEL",
+            ] {
+                assert!(
+                    redirect["body"].get(field).is_some(),
+                    "{field} in {redirect}"
+                );
             }
             assert_eq!(redirect["body"]["NAME"], "Budi");
 
             // The same key again: the same payment, now with its redirect.
             let (again_status, again) = proxy.session(&order_id, &format!("gate-{amount}")).await;
-            assert_eq!((again_status, again["payment_id"].as_str()), (200, Some(payment_id.as_str())));
+            assert_eq!(
+                (again_status, again["payment_id"].as_str()),
+                (200, Some(payment_id.as_str()))
+            );
             assert_eq!(again["redirect_data"], *redirect);
 
             let back = pay_on_doku(&proxy.http, redirect, "success").await;
-            assert_eq!(back, proxy.url(&format!("/pay/{order_id}?payment_id={payment_id}")));
+            assert_eq!(
+                back,
+                proxy.url(&format!("/pay/{order_id}?payment_id={payment_id}"))
+            );
             let view = wait_for(proxy, &payment_id, is_final).await;
-            assert_eq!((view["status"].as_str(), view["code"].as_str()), (Some(status), Some(code)), "{backend}: {view}");
+            assert_eq!(
+                (view["status"].as_str(), view["code"].as_str()),
+                (Some(status), Some(code)),
+                "{backend}: {view}"
+            );
         }
         stack.stop().await;
     }
@@ -85,20 +122,50 @@ async fn gate_purchases_wait_for_the_post_redirect_then_settle() {
 
 #[tokio::test]
 async fn a_gate_failure_keeps_the_payment_for_a_retry_with_the_same_key() {
-    let stack = Stack::start(support::sqlite(), StackOptions { mode: "gate", ..StackOptions::default() }).await;
+    let stack = Stack::start(
+        support::sqlite(),
+        StackOptions {
+            mode: "gate",
+            ..StackOptions::default()
+        },
+    )
+    .await;
     let proxy = &stack.proxy;
     stack
         .sandbox
         .sandbox
-        .set_project_faults(PROJECT_ID, Faults { gate_errors: 1, ..Faults::default() })
+        .set_project_faults(
+            PROJECT_ID,
+            Faults {
+                gate_errors: 1,
+                ..Faults::default()
+            },
+        )
         .unwrap();
     let order_id = proxy.order(15_000_000).await;
     let (status, problem) = proxy.session(&order_id, "gate-retry-key").await;
-    assert_eq!((status, problem["code"].as_str()), (502, Some("platform_unavailable")), "{problem}");
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (502, Some("platform_unavailable")),
+        "{problem}"
+    );
     let (status, session) = proxy.session(&order_id, "gate-retry-key").await;
-    assert_eq!((status, session["status"].as_str()), (200, Some("awaiting_redirect")), "{session}");
-    let listed = proxy.merchant_get("/api/payments").await.json::<Value>().await.unwrap();
-    assert_eq!(listed["payments"].as_array().unwrap().len(), 1, "one payment across the retry");
+    assert_eq!(
+        (status, session["status"].as_str()),
+        (200, Some("awaiting_redirect")),
+        "{session}"
+    );
+    let listed = proxy
+        .merchant_get("/api/payments")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["payments"].as_array().unwrap().len(),
+        1,
+        "one payment across the retry"
+    );
     stack.stop().await;
 }
 
@@ -111,8 +178,15 @@ async fn a_timed_out_sale_that_went_through_is_recognised_on_retry() {
     };
     let stack = Stack::start(support::sqlite(), options).await;
     let proxy = &stack.proxy;
-    let faults = Faults { gate_delay_ms: 1_000, ..Faults::default() };
-    stack.sandbox.sandbox.set_project_faults(PROJECT_ID, faults).unwrap();
+    let faults = Faults {
+        gate_delay_ms: 1_000,
+        ..Faults::default()
+    };
+    stack
+        .sandbox
+        .sandbox
+        .set_project_faults(PROJECT_ID, faults)
+        .unwrap();
     let order_id = proxy.order(15_000_000).await;
     let (status, _) = proxy.session(&order_id, "timeout-retry-key").await;
     assert_eq!(status, 502);
@@ -120,7 +194,10 @@ async fn a_timed_out_sale_that_went_through_is_recognised_on_retry() {
     let (status, session) = proxy.session(&order_id, "timeout-retry-key").await;
     // The sale went through: the retry finds it registered (or its redirect already here).
     assert_eq!(status, 200, "{session}");
-    assert!(["awaiting_redirect", "pending"].contains(&session["status"].as_str().unwrap()), "{session}");
+    assert!(
+        ["awaiting_redirect", "pending"].contains(&session["status"].as_str().unwrap()),
+        "{session}"
+    );
     let payment_id = session["payment_id"].as_str().unwrap();
     wait_for(proxy, payment_id, |v| v.get("redirect_data").is_some()).await;
     stack.stop().await;
@@ -132,39 +209,85 @@ async fn payouts_succeed_or_decline_by_callback() {
         let backend = db.backend;
         let stack = Stack::start(db, StackOptions::default()).await;
         let proxy = &stack.proxy;
-        for (amount, reference, status, code) in [(5_000_000, "po-ok-1", "success", "0"), (40_400, "po-decline-1", "decline", "20000")] {
+        for (amount, reference, status, code) in [
+            (5_000_000, "po-ok-1", "success", "0"),
+            (40_400, "po-decline-1", "decline", "20000"),
+        ] {
             let body = json!({"amount": amount, "currency": "IDR", "payout_id": reference,
                               "account": {"number": "654654654", "customer_name": "John Doe"},
                               "customer": {"id": "payoutTest", "ip_address": "192.0.2.10"}});
             let (http_status, payout) = proxy.merchant_post("/api/payouts", body.clone()).await;
-            assert_eq!((http_status, payout["status"].as_str()), (202, Some("pending")), "{backend}: {payout}");
+            assert_eq!(
+                (http_status, payout["status"].as_str()),
+                (202, Some("pending")),
+                "{backend}: {payout}"
+            );
             let payment_id = payout["payment_id"].as_str().unwrap().to_string();
             assert!(payment_id.starts_with("po_"));
             let (again, same) = proxy.merchant_post("/api/payouts", body).await;
-            assert_eq!((again, same["payment_id"].as_str()), (200, Some(payment_id.as_str())), "same reference, same payout");
+            assert_eq!(
+                (again, same["payment_id"].as_str()),
+                (200, Some(payment_id.as_str())),
+                "same reference, same payout"
+            );
 
             let deadline = std::time::Instant::now() + Duration::from_secs(15);
             let row = loop {
-                let list = proxy.merchant_get("/api/payments?type=payout").await.json::<Value>().await.unwrap();
-                let row = list["payments"].as_array().unwrap().iter().find(|p| p["payment_id"] == payment_id.as_str()).cloned().unwrap();
+                let list = proxy
+                    .merchant_get("/api/payments?type=payout")
+                    .await
+                    .json::<Value>()
+                    .await
+                    .unwrap();
+                let row = list["payments"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["payment_id"] == payment_id.as_str())
+                    .cloned()
+                    .unwrap();
                 if row["status"] != "pending" {
                     break row;
                 }
                 assert!(std::time::Instant::now() < deadline, "no payout result");
                 tokio::time::sleep(Duration::from_millis(25)).await;
             };
-            assert_eq!((row["status"].as_str(), row["code"].as_str()), (Some(status), Some(code)), "{backend}: {row}");
-            let platform = stack.sandbox.sandbox.payment(PROJECT_ID, &payment_id).unwrap();
+            assert_eq!(
+                (row["status"].as_str(), row["code"].as_str()),
+                (Some(status), Some(code)),
+                "{backend}: {row}"
+            );
+            let platform = stack
+                .sandbox
+                .sandbox
+                .payment(PROJECT_ID, &payment_id)
+                .unwrap();
             assert_eq!(platform.sum_initial.amount, amount);
         }
         for (body, field) in [
-            (json!({"amount": 1_000_000_100, "currency": "IDR", "account": {"number": "654654654", "customer_name": "John Doe"}, "customer": {"id": "c"}}), "amount"),
-            (json!({"amount": 5_000_000, "currency": "USD", "account": {"number": "654654654", "customer_name": "John Doe"}, "customer": {"id": "c"}}), "currency"),
-            (json!({"amount": 5_000_000, "currency": "IDR", "account": {"number": "65x", "customer_name": "John Doe"}, "customer": {"id": "c"}}), "account.number"),
-            (json!({"amount": 5_000_000, "currency": "IDR", "account": {"number": "654654654", "customer_name": ""}, "customer": {"id": "c"}}), "account.customer_name"),
+            (
+                json!({"amount": 1_000_000_100, "currency": "IDR", "account": {"number": "654654654", "customer_name": "John Doe"}, "customer": {"id": "c"}}),
+                "amount",
+            ),
+            (
+                json!({"amount": 5_000_000, "currency": "USD", "account": {"number": "654654654", "customer_name": "John Doe"}, "customer": {"id": "c"}}),
+                "currency",
+            ),
+            (
+                json!({"amount": 5_000_000, "currency": "IDR", "account": {"number": "65x", "customer_name": "John Doe"}, "customer": {"id": "c"}}),
+                "account.number",
+            ),
+            (
+                json!({"amount": 5_000_000, "currency": "IDR", "account": {"number": "654654654", "customer_name": ""}, "customer": {"id": "c"}}),
+                "account.customer_name",
+            ),
         ] {
             let (status, problem) = proxy.merchant_post("/api/payouts", body).await;
-            assert_eq!((status, problem["field"].as_str()), (422, Some(field)), "{problem}");
+            assert_eq!(
+                (status, problem["field"].as_str()),
+                (422, Some(field)),
+                "{problem}"
+            );
         }
         stack.stop().await;
     }
@@ -174,10 +297,25 @@ async fn payouts_succeed_or_decline_by_callback() {
 async fn duplicated_and_reordered_callbacks_change_the_state_once() {
     for db in support::databases().await {
         let backend = db.backend;
-        let stack = Stack::start(db, StackOptions { mode: "gate", ..StackOptions::default() }).await;
+        let stack = Stack::start(
+            db,
+            StackOptions {
+                mode: "gate",
+                ..StackOptions::default()
+            },
+        )
+        .await;
         let proxy = &stack.proxy;
-        let faults = Faults { duplicate_callbacks: true, out_of_order: true, ..Faults::default() };
-        stack.sandbox.sandbox.set_project_faults(PROJECT_ID, faults).unwrap();
+        let faults = Faults {
+            duplicate_callbacks: true,
+            out_of_order: true,
+            ..Faults::default()
+        };
+        stack
+            .sandbox
+            .sandbox
+            .set_project_faults(PROJECT_ID, faults)
+            .unwrap();
         let order_id = proxy.order(15_000_000).await;
         let (_, session) = proxy.session(&order_id, "dup-order-key").await;
         let payment_id = session["payment_id"].as_str().unwrap().to_string();
@@ -188,25 +326,56 @@ async fn duplicated_and_reordered_callbacks_change_the_state_once() {
         // Wait until the sandbox has delivered everything (duplicates and the stale copy).
         let deadline = std::time::Instant::now() + Duration::from_secs(15);
         let delivered = loop {
-            let platform = stack.sandbox.sandbox.payment(PROJECT_ID, &payment_id).unwrap();
-            let settled = platform.deliveries.iter().all(|d| d.state != DeliveryState::Pending);
-            let stale_sent = platform.deliveries.iter().any(|d| d.copy == DeliveryCopy::Stale);
+            let platform = stack
+                .sandbox
+                .sandbox
+                .payment(PROJECT_ID, &payment_id)
+                .unwrap();
+            let settled = platform
+                .deliveries
+                .iter()
+                .all(|d| d.state != DeliveryState::Pending);
+            let stale_sent = platform
+                .deliveries
+                .iter()
+                .any(|d| d.copy == DeliveryCopy::Stale);
             if settled && stale_sent {
-                break platform.deliveries.iter().filter(|d| d.state == DeliveryState::Delivered).count();
+                break platform
+                    .deliveries
+                    .iter()
+                    .filter(|d| d.state == DeliveryState::Delivered)
+                    .count();
             }
-            assert!(std::time::Instant::now() < deadline, "{backend}: deliveries never settled");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{backend}: deliveries never settled"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         };
         let records = proxy.app.store.callbacks_for(&payment_id).await.unwrap();
-        assert_eq!(records.len(), delivered, "{backend}: every delivery answered 200 is stored");
-        assert!(delivered >= 5, "{backend}: intermediate and final twice, and a stale one");
+        assert_eq!(
+            records.len(),
+            delivered,
+            "{backend}: every delivery answered 200 is stored"
+        );
+        assert!(
+            delivered >= 5,
+            "{backend}: intermediate and final twice, and a stale one"
+        );
         let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
-        assert_eq!(outcomes.iter().filter(|o| **o == "applied").count(), 2, "{backend}: redirect, then success: {outcomes:?}");
+        assert_eq!(
+            outcomes.iter().filter(|o| **o == "applied").count(),
+            2,
+            "{backend}: redirect, then success: {outcomes:?}"
+        );
         assert!(outcomes.contains(&"stale"), "{backend}: {outcomes:?}");
         let (_, view) = proxy.status(&payment_id).await;
         assert_eq!(view["status"], "success", "{backend}");
         let stored = proxy.app.store.payment(&payment_id).await.unwrap().unwrap();
-        assert_eq!(stored.version, 3, "{backend}: registered, redirect, success: {outcomes:?}");
+        assert_eq!(
+            stored.version, 3,
+            "{backend}: registered, redirect, success: {outcomes:?}"
+        );
         stack.stop().await;
     }
 }
@@ -217,13 +386,23 @@ async fn a_lost_callback_is_recovered_by_the_reconciler() {
         let backend = db.backend;
         let options = StackOptions {
             max_attempts: 2,
-            proxy_flags: vec!["--purchase-check-after=200ms".into(), "--reconcile-every=100ms".into()],
+            proxy_flags: vec![
+                "--purchase-check-after=200ms".into(),
+                "--reconcile-every=100ms".into(),
+            ],
             ..StackOptions::default()
         };
         let stack = Stack::start(db, options).await;
         let proxy = &stack.proxy;
-        let faults = Faults { drop_first_attempts: 100, ..Faults::default() };
-        stack.sandbox.sandbox.set_project_faults(PROJECT_ID, faults).unwrap();
+        let faults = Faults {
+            drop_first_attempts: 100,
+            ..Faults::default()
+        };
+        stack
+            .sandbox
+            .sandbox
+            .set_project_faults(PROJECT_ID, faults)
+            .unwrap();
         let order_id = proxy.order(15_000_000).await;
         let (_, session) = proxy.session(&order_id, "lost-callback-key").await;
         let payment_id = session["payment_id"].as_str().unwrap().to_string();
@@ -231,10 +410,25 @@ async fn a_lost_callback_is_recovered_by_the_reconciler() {
 
         let view = wait_for(proxy, &payment_id, is_final).await;
         assert_eq!(view["status"], "success", "{backend}: {view}");
-        let platform = stack.sandbox.sandbox.payment(PROJECT_ID, &payment_id).unwrap();
-        assert!(platform.deliveries.iter().all(|d| d.state != ecommpay_sandbox::delivery::DeliveryState::Delivered), "no callback ever arrived");
+        let platform = stack
+            .sandbox
+            .sandbox
+            .payment(PROJECT_ID, &payment_id)
+            .unwrap();
+        assert!(
+            platform
+                .deliveries
+                .iter()
+                .all(|d| d.state != ecommpay_sandbox::delivery::DeliveryState::Delivered),
+            "no callback ever arrived"
+        );
         let records = proxy.app.store.callbacks_for(&payment_id).await.unwrap();
-        assert!(records.iter().any(|r| r.source == "status_answer" && r.outcome == "applied"), "{backend}: {records:?}");
+        assert!(
+            records
+                .iter()
+                .any(|r| r.source == "status_answer" && r.outcome == "applied"),
+            "{backend}: {records:?}"
+        );
         stack.stop().await;
     }
 }
@@ -245,7 +439,11 @@ async fn payments_expire_after_the_threshold() {
         let backend = db.backend;
         // The proxy's threshold passes first: it declines the payment as expired itself.
         let options = StackOptions {
-            proxy_flags: vec!["--threshold=1s".into(), "--purchase-check-after=100ms".into(), "--reconcile-every=100ms".into()],
+            proxy_flags: vec![
+                "--threshold=1s".into(),
+                "--purchase-check-after=100ms".into(),
+                "--reconcile-every=100ms".into(),
+            ],
             ..StackOptions::default()
         };
         let stack = Stack::start(db, options).await;
@@ -253,19 +451,91 @@ async fn payments_expire_after_the_threshold() {
         let (_, session) = stack.proxy.session(&order_id, "abandoned-key").await;
         let payment_id = session["payment_id"].as_str().unwrap().to_string();
         let view = wait_for(&stack.proxy, &payment_id, is_final).await;
-        assert_eq!((view["status"].as_str(), view["code"].as_str()), (Some("decline"), Some("expired")), "{backend}: {view}");
+        assert_eq!(
+            (view["status"].as_str(), view["code"].as_str()),
+            (Some("decline"), Some("expired")),
+            "{backend}: {view}"
+        );
         stack.stop().await;
     }
     // The platform's threshold passes: its decline callback (20504) settles the payment.
-    let options = StackOptions { platform_threshold: Duration::from_millis(500), ..StackOptions::default() };
+    let options = StackOptions {
+        platform_threshold: Duration::from_millis(500),
+        ..StackOptions::default()
+    };
     let stack = Stack::start(support::sqlite(), options).await;
     let order_id = stack.proxy.order(15_000_000).await;
     let (_, session) = stack.proxy.session(&order_id, "platform-expiry-key").await;
     let payment_id = session["payment_id"].as_str().unwrap().to_string();
     // The customer opens the payment but never presses a button.
-    let opened = stack.proxy.http.get(session["redirect_data"]["url"].as_str().unwrap()).send().await.unwrap();
+    let opened = stack
+        .proxy
+        .http
+        .get(session["redirect_data"]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert!(opened.status().is_redirection() || opened.status().is_success());
     let view = wait_for(&stack.proxy, &payment_id, is_final).await;
-    assert_eq!((view["status"].as_str(), view["code"].as_str()), (Some("decline"), Some("20504")), "{view}");
+    assert_eq!(
+        (view["status"].as_str(), view["code"].as_str()),
+        (Some("decline"), Some("20504")),
+        "{view}"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_never_check_a_payment_twice() {
+    let db = support::postgres().await;
+    let url = db.url.clone();
+    let flags = vec![
+        "--purchase-check-after=1ms".to_string(),
+        "--reconcile-every=1h".to_string(),
+    ];
+    let options = StackOptions {
+        proxy_flags: flags.clone(),
+        ..StackOptions::default()
+    };
+    let stack = Stack::start(db, options).await;
+    let mut second_flags = flags;
+    second_flags.push(format!(
+        "--payment-page-url={}",
+        stack.sandbox.url("/payment")
+    ));
+    second_flags.push(format!("--gate-url={}", stack.sandbox.base_url));
+    let second = support::TestProxy::start(support::TestDb::shared(url), &second_flags).await;
+
+    let mut ids = std::collections::BTreeSet::new();
+    for i in 0..12 {
+        let order_id = stack.proxy.order(15_000_000).await;
+        let (_, session) = stack
+            .proxy
+            .session(&order_id, &format!("two-instances-{i:02}"))
+            .await;
+        ids.insert(session["payment_id"].as_str().unwrap().to_string());
+    }
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let (first, other) = tokio::join!(
+        doku_proxy::reconciler::round(&stack.proxy.app),
+        doku_proxy::reconciler::round(&second.app)
+    );
+    let (first, other) = (first.unwrap(), other.unwrap());
+    let both: std::collections::BTreeSet<String> = first.iter().chain(&other).cloned().collect();
+    assert_eq!(
+        first.len() + other.len(),
+        ids.len(),
+        "each payment handled once: {first:?} {other:?}"
+    );
+    assert_eq!(both, ids);
+    for id in &ids {
+        let stored = stack.proxy.app.store.payment(id).await.unwrap().unwrap();
+        assert_eq!(stored.check_attempts, 1, "{id}");
+        assert!(
+            stored.lease_until.is_none() && stored.next_check_at.is_some(),
+            "{id} released and rescheduled"
+        );
+    }
+    second.stop().await;
     stack.stop().await;
 }

@@ -73,6 +73,17 @@ pub async fn postgres() -> TestDb {
     }
 }
 
+impl TestDb {
+    /// Another handle on an existing database (a second proxy instance on it).
+    pub fn shared(url: String) -> TestDb {
+        TestDb {
+            url,
+            backend: "postgres",
+            file: None,
+        }
+    }
+}
+
 /// One database of each kind.
 pub async fn databases() -> Vec<TestDb> {
     vec![sqlite(), postgres().await]
@@ -332,10 +343,12 @@ pub struct Stack {
 impl Stack {
     /// Starts the sandbox with this project, then a proxy on `db` pointed at it.
     pub async fn start(db: TestDb, options: StackOptions) -> Stack {
-        let mut config = ecommpay_sandbox::Config::default();
-        config.listen = "127.0.0.1:0".parse().expect("an address");
-        config.redirect_delay = std::time::Duration::from_millis(20);
-        config.tick = std::time::Duration::from_millis(20);
+        let mut config = ecommpay_sandbox::Config {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            redirect_delay: std::time::Duration::from_millis(20),
+            tick: std::time::Duration::from_millis(20),
+            ..Default::default()
+        };
         config.delivery.first_retry = std::time::Duration::from_millis(20);
         config.delivery.max_delay = std::time::Duration::from_millis(200);
         config.delivery.max_attempts = options.max_attempts;
@@ -346,7 +359,9 @@ impl Stack {
         project.threshold = options.platform_threshold;
         project.payout_delay = std::time::Duration::from_millis(50);
         config.projects = vec![project];
-        let sandbox = ecommpay_sandbox::spawn(config).await.expect("the sandbox starts");
+        let sandbox = ecommpay_sandbox::spawn(config)
+            .await
+            .expect("the sandbox starts");
         let mut flags = vec![
             format!("--mode={}", options.mode),
             format!("--payment-page-url={}", sandbox.url("/payment")),
@@ -365,21 +380,32 @@ impl Stack {
 }
 
 /// Polls the widget's status endpoint until `done` holds (or 15 s pass: then panics).
-pub async fn wait_for(proxy: &TestProxy, payment_id: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+pub async fn wait_for(
+    proxy: &TestProxy,
+    payment_id: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let (_, view) = proxy.status(payment_id).await;
         if done(&view) {
             return view;
         }
-        assert!(std::time::Instant::now() < deadline, "gave up waiting; last answer {view}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting; last answer {view}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
 }
 
 /// The `Location` of a redirect answer.
 pub fn location(response: &reqwest::Response) -> String {
-    assert!(response.status().is_redirection(), "expected a redirect, got {}", response.status());
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect, got {}",
+        response.status()
+    );
     response
         .headers()
         .get("location")
@@ -404,13 +430,17 @@ pub fn first_form(html: &str) -> (String, Vec<(String, String)>) {
         let start = tag.find(&marker)? + marker.len();
         Some(unescape(&tag[start..start + tag[start..].find('"')?]))
     };
-    let action = attribute(&form[..form.find('>').expect("a tag end")], "action").expect("an action");
+    let action =
+        attribute(&form[..form.find('>').expect("a tag end")], "action").expect("an action");
     let end = form.find("</form>").expect("a form end");
     let mut fields = Vec::new();
     for input in form[..end].split("<input").skip(1) {
         let tag = &input[..input.find('>').expect("an input end")];
         if tag.contains("type=\"hidden\"") {
-            fields.push((attribute(tag, "name").expect("a name"), attribute(tag, "value").unwrap_or_default()));
+            fields.push((
+                attribute(tag, "name").expect("a name"),
+                attribute(tag, "value").unwrap_or_default(),
+            ));
         }
     }
     (action, fields)
@@ -418,12 +448,23 @@ pub fn first_form(html: &str) -> (String, Vec<(String, String)>) {
 
 /// A customer who follows the redirect the proxy gave (GET URL or POST form) to the
 /// DOKU page and presses `button` there; returns where DOKU sends them back to.
-pub async fn pay_on_doku(http: &reqwest::Client, redirect: &serde_json::Value, button: &str) -> String {
+pub async fn pay_on_doku(
+    http: &reqwest::Client,
+    redirect: &serde_json::Value,
+    button: &str,
+) -> String {
     let form: Vec<(String, String)> = redirect["body"]
         .as_object()
         .map(|body| {
             body.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -453,7 +494,12 @@ pub async fn pay_on_doku(http: &reqwest::Client, redirect: &serde_json::Value, b
         }
         assert!(html.contains("<form"), "no way on from {page}: {html}");
         let (action, fields) = first_form(&html);
-        response = http.post(&action).form(&fields).send().await.expect("the platform answers");
+        response = http
+            .post(&action)
+            .form(&fields)
+            .send()
+            .await
+            .expect("the platform answers");
     }
     panic!("never reached the DOKU page");
 }
