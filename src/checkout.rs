@@ -1,15 +1,467 @@
-//! The checkout form: the customer's first name and email, then Pay.
+//! The checkout for one order: summary, the customer's first name and email, Pay, the
+//! trip to DOKU, and the authoritative result when the customer comes back.
 
+use crate::browser::is_webkit_safari;
+use crate::client::{Backend, ClientError};
 use crate::config::{ConfigError, WidgetConfig};
-use doku_protocol::{Email, FieldError, FirstName};
+use crate::events::{self, Detail, Kind};
+use crate::i18n::{self, Locale, Msg, text};
+use crate::money::format_amount;
+use crate::redirect::{Navigator, build_form};
+use crate::return_flow::{self, Timing};
+use crate::storage;
+use doku_protocol::{
+    CheckoutStatus, CreateSession, CustomerInput, Email, Field, FieldError, FirstName, OrderView,
+    RedirectData, SessionView,
+};
+use leptos::html;
 use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::HtmlElement;
 
-/// A prefix unique to each mounted widget, so ids (and `for`/`aria-describedby`
-/// references) never collide when a page holds two widgets.
+/// What the checkout talks to, and what it knows of the browser. The page uses the real
+/// proxy and browser; tests substitute their own.
+#[derive(Clone)]
+pub struct Services {
+    /// The merchant's proxy.
+    pub backend: Rc<dyn Backend>,
+    /// How the customer leaves for DOKU.
+    pub navigator: Rc<dyn Navigator>,
+    /// Poll intervals and deadlines.
+    pub timing: Timing,
+    /// `navigator.userAgent`.
+    pub user_agent: String,
+    /// `navigator.maxTouchPoints`.
+    pub touch_points: u32,
+    /// `navigator.languages`.
+    pub languages: Vec<String>,
+}
+
+/// Where the checkout stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Stage {
+    Loading,
+    LoadFailed(Msg),
+    Form,
+    Busy(Msg),
+    Success {
+        payment_id: String,
+    },
+    Declined {
+        payment_id: String,
+        code: Option<String>,
+    },
+    Refunded {
+        payment_id: String,
+    },
+    NotConfirmed {
+        payment_id: String,
+    },
+    AlreadyPaid,
+}
+
+impl Stage {
+    fn is_result(&self) -> bool {
+        matches!(
+            self,
+            Stage::Success { .. }
+                | Stage::Declined { .. }
+                | Stage::Refunded { .. }
+                | Stage::NotConfirmed { .. }
+        )
+    }
+}
+
+/// The checkout's reactive state (all `Copy` handles).
+#[derive(Clone, Copy)]
+struct State {
+    stage: RwSignal<Stage>,
+    order: RwSignal<Option<OrderView>>,
+    first_name: RwSignal<String>,
+    email: RwSignal<String>,
+    name_error: RwSignal<Option<FieldError>>,
+    email_error: RwSignal<Option<FieldError>>,
+    form_error: RwSignal<Option<Msg>>,
+    name_input: NodeRef<html::Input>,
+    email_input: NodeRef<html::Input>,
+}
+
+/// The checkout's behaviour: loading, paying, leaving, checking.
+#[derive(Clone)]
+struct Flow {
+    state: State,
+    services: Rc<Services>,
+    config: Rc<WidgetConfig>,
+    host: HtmlElement,
+    locale: Locale,
+    /// Cleared on unmount: running loops stop.
+    alive: Rc<Cell<bool>>,
+}
+
+/// A prefix unique to each mounted widget, so ids never collide on a page with two.
 fn next_id_prefix() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     format!("doku{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Waits `ms` milliseconds.
+async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let ms = i32::try_from(ms).unwrap_or(i32::MAX);
+            window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .ok();
+        }
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.ok();
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn detail(
+    payment_id: Option<&str>,
+    status: Option<&str>,
+    code: Option<&str>,
+    message: Option<&str>,
+) -> Detail {
+    Detail {
+        payment_id: payment_id.map(str::to_string),
+        status: status.map(str::to_string),
+        code: code.map(str::to_string),
+        message: message.map(str::to_string),
+    }
+}
+
+impl Flow {
+    fn fire(&self, kind: Kind, detail: &Detail) -> bool {
+        events::fire(&self.host, kind, detail)
+    }
+
+    fn fail(&self, error: &ClientError, payment_id: Option<&str>) -> Msg {
+        let msg = match error {
+            ClientError::Network => Msg::NetworkError,
+            ClientError::Problem(problem) => match problem.code.as_str() {
+                "order_not_found" => Msg::OrderNotFound,
+                "order_paid" => Msg::AlreadyPaid,
+                "platform_unavailable" => Msg::PlatformUnavailable,
+                _ => Msg::GenericError,
+            },
+            ClientError::Unexpected(_) => Msg::GenericError,
+        };
+        let message = error.message();
+        web_sys::console::warn_1(&format!("DOKU checkout: {message}").into());
+        self.fire(
+            Kind::Error,
+            &detail(payment_id, None, Some(error.code()), Some(&message)),
+        );
+        msg
+    }
+
+    /// Loads the order, then shows the form, or checks the payment the customer comes
+    /// back from.
+    async fn load(self) {
+        self.state.stage.set(Stage::Loading);
+        let order = match self.services.backend.order(&self.config.order_id).await {
+            Ok(order) => order,
+            Err(error) => {
+                let msg = self.fail(&error, None);
+                self.state.stage.set(Stage::LoadFailed(msg));
+                return;
+            }
+        };
+        let paid = order.paid;
+        self.state.order.set(Some(order));
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let returning = return_flow::payment_id_in(&search)
+            .or_else(|| storage::pending_payment(&self.config.order_id));
+        match returning {
+            Some(payment_id) => self.check(payment_id).await,
+            None if paid => self.state.stage.set(Stage::AlreadyPaid),
+            None => self.show_form(),
+        }
+    }
+
+    fn show_form(&self) {
+        self.state.stage.set(Stage::Form);
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            performance.mark("doku:interactive").ok();
+        }
+        self.fire(Kind::Ready, &Detail::default());
+    }
+
+    /// Validates the form; if valid, opens the session (once: later clicks, Enter
+    /// presses and reloads reuse the attempt's idempotency key).
+    fn submit(&self) {
+        if self.state.stage.get_untracked() != Stage::Form {
+            return;
+        }
+        let name = FirstName::parse(&self.state.first_name.get_untracked());
+        let email = Email::parse(&self.state.email.get_untracked());
+        self.state.name_error.set(name.as_ref().err().cloned());
+        self.state.email_error.set(email.as_ref().err().cloned());
+        let (name, email) = match (name, email) {
+            (Ok(name), Ok(email)) => (name, email),
+            (name, _) => {
+                let first_invalid = if name.is_err() {
+                    self.state.name_input
+                } else {
+                    self.state.email_input
+                };
+                if let Some(input) = first_invalid.get_untracked() {
+                    input.focus().ok();
+                }
+                return;
+            }
+        };
+        self.state.form_error.set(None);
+        self.fire(Kind::Submit, &Detail::default());
+        self.state.stage.set(Stage::Busy(Msg::Opening));
+        let request = CreateSession {
+            order_id: self.config.order_id.clone(),
+            customer: CustomerInput {
+                first_name: name.to_string(),
+                email: email.to_string(),
+            },
+            locale: Some(self.locale.code().to_string()),
+            return_url: self.config.return_url.clone(),
+        };
+        let key = storage::attempt_key(&self.config.order_id);
+        let flow = self.clone();
+        leptos::task::spawn_local(async move { flow.open(request, key).await });
+    }
+
+    async fn open(self, request: CreateSession, key: String) {
+        match self.services.backend.open_session(&request, &key).await {
+            Ok(session) => self.proceed(session).await,
+            Err(error) => {
+                let msg = self.fail(&error, None);
+                if msg == Msg::AlreadyPaid {
+                    self.state.stage.set(Stage::AlreadyPaid);
+                } else {
+                    self.back_to_form(Some(msg));
+                }
+            }
+        }
+    }
+
+    fn back_to_form(&self, error: Option<Msg>) {
+        self.state.form_error.set(error);
+        self.state.stage.set(Stage::Form);
+    }
+
+    /// Next step for a session: its result, its redirect, or (Gate) waiting for DOKU's
+    /// redirect to arrive.
+    async fn proceed(self, mut session: SessionView) {
+        let deadline = now_ms() + f64::from(self.services.timing.redirect_deadline_ms);
+        let mut attempt = 0;
+        loop {
+            if session.is_final {
+                self.show_result(&session);
+                return;
+            }
+            if session.redirect_data.is_some() {
+                self.leave(&session);
+                return;
+            }
+            if !self.alive.get() {
+                return;
+            }
+            if now_ms() > deadline {
+                let error = ClientError::Problem(doku_protocol::ProblemDocument {
+                    kind: "about:blank".into(),
+                    title: "Gateway Timeout".into(),
+                    status: 504,
+                    code: "platform_unavailable".into(),
+                    detail: "DOKU's redirect did not arrive in time".into(),
+                    field: None,
+                });
+                let msg = self.fail(&error, Some(&session.payment_id));
+                self.back_to_form(Some(msg));
+                return;
+            }
+            self.state.stage.set(Stage::Busy(Msg::WaitingForDoku));
+            sleep(self.services.timing.poll_delay(attempt)).await;
+            attempt += 1;
+            if let Ok(next) = self.services.backend.session(&session.payment_id).await {
+                session = next;
+            }
+        }
+    }
+
+    /// Validates the redirect, records the pending payment, lets the host veto, then
+    /// navigates exactly once.
+    fn leave(&self, session: &SessionView) {
+        let Some(unchecked) = &session.redirect_data else {
+            return;
+        };
+        let payment_id = session.payment_id.as_str();
+        let redirect = match RedirectData::validate(unchecked, &self.config.redirect_policy) {
+            Ok(redirect) => redirect,
+            Err(error) => {
+                let message = format!("refused redirect: {error}");
+                web_sys::console::error_1(&format!("DOKU checkout: {message}").into());
+                self.fire(
+                    Kind::Error,
+                    &detail(
+                        Some(payment_id),
+                        Some(session.status.as_str()),
+                        Some("redirect_refused"),
+                        Some(&message),
+                    ),
+                );
+                self.back_to_form(Some(Msg::RedirectRefused));
+                return;
+            }
+        };
+        storage::set_pending_payment(&self.config.order_id, payment_id);
+        let proceed = self.fire(
+            Kind::Redirect,
+            &detail(Some(payment_id), Some(session.status.as_str()), None, None),
+        );
+        if !proceed {
+            storage::clear_pending_payment(&self.config.order_id);
+            self.back_to_form(None);
+            return;
+        }
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        match build_form(&document, &redirect) {
+            Ok(form) => {
+                self.state.stage.set(Stage::Busy(Msg::Redirecting));
+                self.services.navigator.navigate(form);
+            }
+            Err(_) => self.back_to_form(Some(Msg::GenericError)),
+        }
+    }
+
+    /// Asks the proxy for the payment's status until it is final or the deadline
+    /// passes. Never trusts what the URL says.
+    async fn check(self, payment_id: String) {
+        self.state.stage.set(Stage::Busy(Msg::Checking));
+        let deadline = now_ms() + f64::from(self.services.timing.status_deadline_ms);
+        let mut attempt = 0;
+        loop {
+            if !self.alive.get() {
+                return;
+            }
+            match self.services.backend.session(&payment_id).await {
+                Ok(session) if session.is_final => {
+                    self.show_result(&session);
+                    return;
+                }
+                Err(ClientError::Problem(problem)) if problem.status == 404 => {
+                    // Not a payment of this proxy (a stale record or an edited URL).
+                    storage::clear_pending_payment(&self.config.order_id);
+                    self.tidy_url();
+                    self.show_form();
+                    return;
+                }
+                _ => {}
+            }
+            if now_ms() > deadline {
+                self.state.stage.set(Stage::NotConfirmed {
+                    payment_id: payment_id.clone(),
+                });
+                self.fire(
+                    Kind::Pending,
+                    &detail(Some(&payment_id), Some("pending"), None, None),
+                );
+                return;
+            }
+            sleep(self.services.timing.poll_delay(attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    fn show_result(&self, session: &SessionView) {
+        let payment_id = session.payment_id.clone();
+        let (stage, kind) = match session.status {
+            CheckoutStatus::Success => (
+                Stage::Success {
+                    payment_id: payment_id.clone(),
+                },
+                Kind::Success,
+            ),
+            CheckoutStatus::Refunded => (
+                Stage::Refunded {
+                    payment_id: payment_id.clone(),
+                },
+                Kind::Success,
+            ),
+            _ => {
+                // A declined attempt is over: the next one gets a new key.
+                storage::end_attempt(&self.config.order_id);
+                let code = session.code.clone();
+                (
+                    Stage::Declined {
+                        payment_id: payment_id.clone(),
+                        code,
+                    },
+                    Kind::Decline,
+                )
+            }
+        };
+        storage::clear_pending_payment(&self.config.order_id);
+        self.tidy_url();
+        self.state.stage.set(stage);
+        self.fire(
+            kind,
+            &detail(
+                Some(&payment_id),
+                Some(session.status.as_str()),
+                session.code.as_deref(),
+                session.message.as_deref(),
+            ),
+        );
+    }
+
+    /// Removes `payment_id` from the address bar, so a reload does not re-check.
+    fn tidy_url(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let location = window.location();
+        let search = location.search().unwrap_or_default();
+        if return_flow::payment_id_in(&search).is_none() {
+            return;
+        }
+        let url = format!(
+            "{}{}{}",
+            location.pathname().unwrap_or_default(),
+            return_flow::without_payment_id(&search),
+            location.hash().unwrap_or_default()
+        );
+        if let Ok(history) = window.history() {
+            history
+                .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+                .ok();
+        }
+    }
+
+    /// Back from the back-forward cache: a "leaving for DOKU" screen would be frozen,
+    /// so check the pending payment instead.
+    fn restored_from_cache(&self) {
+        if self.state.stage.get_untracked() != Stage::Busy(Msg::Redirecting) {
+            return;
+        }
+        match storage::pending_payment(&self.config.order_id) {
+            Some(payment_id) => {
+                let flow = self.clone();
+                leptos::task::spawn_local(async move { flow.check(payment_id).await });
+            }
+            None => self.show_form(),
+        }
+    }
 }
 
 /// The checkout for one order.
@@ -17,57 +469,261 @@ fn next_id_prefix() -> String {
 pub fn Checkout(
     /// What the merchant configured.
     config: WidgetConfig,
+    /// The proxy, the navigator and the browser's facts.
+    services: Services,
+    /// The element events are fired on.
+    host: HtmlElement,
 ) -> impl IntoView {
-    let ids = next_id_prefix();
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let name_error = RwSignal::new(None::<FieldError>);
-    let email_error = RwSignal::new(None::<FieldError>);
+    let locale = i18n::choose_locale(config.locale, services.languages.iter().map(String::as_str));
+    let safari = is_webkit_safari(&services.user_agent, services.touch_points);
+    let state = State {
+        stage: RwSignal::new(Stage::Loading),
+        order: RwSignal::new(None),
+        first_name: RwSignal::new(config.first_name.clone().unwrap_or_default()),
+        email: RwSignal::new(config.email.clone().unwrap_or_default()),
+        name_error: RwSignal::new(None),
+        email_error: RwSignal::new(None),
+        form_error: RwSignal::new(None),
+        name_input: NodeRef::new(),
+        email_input: NodeRef::new(),
+    };
+    let alive = Rc::new(Cell::new(true));
+    let flow = Flow {
+        state,
+        services: Rc::new(services),
+        config: Rc::new(config),
+        host,
+        locale,
+        alive: alive.clone(),
+    };
+    let restore = flow.clone();
+    let pageshow = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
+        move |event: web_sys::PageTransitionEvent| {
+            if event.persisted() {
+                restore.restored_from_cache();
+            }
+        },
+    );
+    if let Some(window) = web_sys::window() {
+        window
+            .add_event_listener_with_callback("pageshow", pageshow.as_ref().unchecked_ref())
+            .ok();
+    }
+    let pageshow = send_wrapper::SendWrapper::new(pageshow);
+    let cleanup_alive = send_wrapper::SendWrapper::new(alive);
+    on_cleanup(move || {
+        cleanup_alive.set(false);
+        if let Some(window) = web_sys::window() {
+            window
+                .remove_event_listener_with_callback("pageshow", pageshow.as_ref().unchecked_ref())
+                .ok();
+        }
+    });
+    let start = flow.clone();
+    leptos::task::spawn_local(async move { start.load().await });
+    let flow = StoredValue::new_local(flow);
 
-    let check_name = move || name_error.set(FirstName::parse(&name.get_untracked()).err());
-    let check_email = move || email_error.set(Email::parse(&email.get_untracked()).err());
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        check_name();
-        check_email();
+    let ids = next_id_prefix();
+    let result_heading = NodeRef::<html::H2>::new();
+    Effect::new(move |_| {
+        if state.stage.get().is_result()
+            && let Some(heading) = result_heading.get()
+        {
+            heading.focus().ok();
+        }
+    });
+    let announcement = move || match state.stage.get() {
+        Stage::Loading => text(locale, Msg::Loading).to_string(),
+        Stage::LoadFailed(msg) => text(locale, msg).to_string(),
+        Stage::Busy(msg) => text(locale, msg).to_string(),
+        Stage::Form => state
+            .form_error
+            .get()
+            .map(|m| text(locale, m).to_string())
+            .unwrap_or_default(),
+        Stage::Success { .. } => text(locale, Msg::SuccessTitle).to_string(),
+        Stage::Declined { code, .. } => {
+            format!(
+                "{}. {}",
+                text(locale, Msg::DeclineTitle),
+                i18n::decline_reason(locale, code.as_deref())
+            )
+        }
+        Stage::Refunded { .. } => text(locale, Msg::RefundedTitle).to_string(),
+        Stage::NotConfirmed { .. } => text(locale, Msg::PendingTitle).to_string(),
+        Stage::AlreadyPaid => text(locale, Msg::AlreadyPaid).to_string(),
+    };
+    let amount = move || {
+        state
+            .order
+            .get()
+            .map(|o| format_amount(o.amount, o.currency, locale))
+            .unwrap_or_default()
+    };
+    let busy = move || matches!(state.stage.get(), Stage::Busy(_));
+
+    let body = move || match state.stage.get() {
+        Stage::Loading => {
+            view! { <p class="doku-progress">{text(locale, Msg::Loading)}</p> }.into_any()
+        }
+        Stage::LoadFailed(msg) => view! {
+            <div class="doku-notice doku-error">
+                <p>{text(locale, msg)}</p>
+                <button type="button" class="doku-secondary" part="button"
+                    on:click=move |_| {
+                        let flow = flow.get_value();
+                        leptos::task::spawn_local(async move { flow.load().await });
+                    }>
+                    {text(locale, Msg::TryAgain)}
+                </button>
+            </div>
+        }
+        .into_any(),
+        Stage::AlreadyPaid => view! {
+            <div class="doku-notice"><p>{text(locale, Msg::AlreadyPaid)}</p></div>
+        }
+        .into_any(),
+        Stage::Form | Stage::Busy(_) => view! {
+            <form class="doku-form" novalidate part="form"
+                on:submit=move |event: leptos::ev::SubmitEvent| {
+                    event.prevent_default();
+                    flow.with_value(Flow::submit);
+                }>
+                <Show when=move || safari>
+                    <div class="doku-notice doku-warning" role="note">
+                        <p class="doku-notice-title">{text(locale, Msg::SafariTitle)}</p>
+                        <p>{text(locale, Msg::SafariBody)}</p>
+                    </div>
+                </Show>
+                <TextField
+                    id=format!("{ids}-name")
+                    field=Field::FirstName
+                    label=text(locale, Msg::FirstName)
+                    kind="text"
+                    autocomplete="given-name"
+                    value=state.first_name
+                    error=state.name_error
+                    input_ref=state.name_input
+                    locale=locale
+                    readonly=Signal::derive(busy)
+                />
+                <TextField
+                    id=format!("{ids}-email")
+                    field=Field::Email
+                    label=text(locale, Msg::Email)
+                    kind="email"
+                    autocomplete="email"
+                    value=state.email
+                    error=state.email_error
+                    input_ref=state.email_input
+                    locale=locale
+                    readonly=Signal::derive(busy)
+                />
+                <p class="doku-form-error" role="alert">
+                    {move || state.form_error.get().map(|m| text(locale, m))}
+                </p>
+                <button type="submit" class="doku-pay" part="pay-button"
+                    disabled=busy aria-busy=move || busy().to_string()>
+                    {move || match state.stage.get() {
+                        Stage::Busy(msg) => text(locale, msg).to_string(),
+                        _ => i18n::pay_button(locale, &amount()),
+                    }}
+                </button>
+            </form>
+        }
+        .into_any(),
+        Stage::Success { payment_id } => view! {
+            <div class="doku-result doku-success" part="result">
+                <h2 tabindex="-1" node_ref=result_heading>{text(locale, Msg::SuccessTitle)}</h2>
+                <p>{i18n::paid(locale, &amount())}</p>
+                <p class="doku-muted">{text(locale, Msg::PaymentId)}" "<code>{payment_id}</code></p>
+            </div>
+        }
+        .into_any(),
+        Stage::Refunded { payment_id } => view! {
+            <div class="doku-result" part="result">
+                <h2 tabindex="-1" node_ref=result_heading>{text(locale, Msg::RefundedTitle)}</h2>
+                <p class="doku-muted">{text(locale, Msg::PaymentId)}" "<code>{payment_id}</code></p>
+            </div>
+        }
+        .into_any(),
+        Stage::Declined { payment_id, code } => view! {
+            <div class="doku-result doku-decline" part="result">
+                <h2 tabindex="-1" node_ref=result_heading>{text(locale, Msg::DeclineTitle)}</h2>
+                <p>{i18n::decline_reason(locale, code.as_deref())}</p>
+                <p class="doku-muted">
+                    {code.map(|c| i18n::code_label(locale, &c) + " · ")}
+                    {text(locale, Msg::PaymentId)}" "<code>{payment_id}</code>
+                </p>
+                <button type="button" class="doku-pay" part="pay-button"
+                    on:click=move |_| flow.with_value(|f| f.back_to_form(None))>
+                    {text(locale, Msg::TryAgain)}
+                </button>
+            </div>
+        }
+        .into_any(),
+        Stage::NotConfirmed { payment_id } => {
+            let again = payment_id.clone();
+            view! {
+                <div class="doku-result doku-pending" part="result">
+                    <h2 tabindex="-1" node_ref=result_heading>{text(locale, Msg::PendingTitle)}</h2>
+                    <p>{text(locale, Msg::PendingBody)}</p>
+                    <p class="doku-muted">{text(locale, Msg::PaymentId)}" "<code>{payment_id}</code></p>
+                    <button type="button" class="doku-secondary" part="button"
+                        on:click=move |_| {
+                            let flow = flow.get_value();
+                            let payment_id = again.clone();
+                            leptos::task::spawn_local(async move { flow.check(payment_id).await });
+                        }>
+                        {text(locale, Msg::CheckAgain)}
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
     };
 
     view! {
-        <form class="doku-form" novalidate data-order-id=config.order_id on:submit=submit>
-            <TextField
-                id=format!("{ids}-name")
-                label="First name"
-                kind="text"
-                autocomplete="given-name"
-                value=name
-                error=name_error
-                on_blur=check_name
-            />
-            <TextField
-                id=format!("{ids}-email")
-                label="Email"
-                kind="email"
-                autocomplete="email"
-                value=email
-                error=email_error
-                on_blur=check_email
-            />
-            <button type="submit" class="doku-pay">"Pay with DOKU Wallet"</button>
-        </form>
+        <section class="doku" aria-label=text(locale, Msg::WidgetLabel) lang=locale.code()>
+            <p class="doku-sr-only" role="status" aria-live="polite">{announcement}</p>
+            <Show when=move || state.order.get().is_some() && !state.stage.get().is_result()>
+                <div class="doku-summary" part="summary">
+                    <p class="doku-label">{text(locale, Msg::Total)}</p>
+                    <p class="doku-amount">{amount}</p>
+                    <p class="doku-description">{move || state.order.get().map(|o| o.description)}</p>
+                    <Show when=move || state.order.get().is_some_and(|o| o.currency != doku_protocol::Currency::IDR)>
+                        <p class="doku-muted">{text(locale, Msg::ConvertedNote)}</p>
+                    </Show>
+                </div>
+            </Show>
+            {body}
+        </section>
     }
 }
 
 /// A labelled input with its error message underneath, linked for assistive technology.
+/// Checked on blur (once something was typed) and again while an error shows.
 #[component]
 fn TextField(
     id: String,
+    field: Field,
     label: &'static str,
     kind: &'static str,
     autocomplete: &'static str,
     value: RwSignal<String>,
     error: RwSignal<Option<FieldError>>,
-    on_blur: impl Fn() + 'static,
+    input_ref: NodeRef<html::Input>,
+    locale: Locale,
+    readonly: Signal<bool>,
 ) -> impl IntoView {
+    let check = move || {
+        let text = value.get_untracked();
+        let result = match field {
+            Field::Email => Email::parse(&text).err(),
+            _ => FirstName::parse(&text).err(),
+        };
+        error.set(result);
+    };
     let error_id = format!("{id}-error");
     let described_by = error_id.clone();
     view! {
@@ -75,16 +731,30 @@ fn TextField(
             <label for=id.clone()>{label}</label>
             <input
                 id=id
+                node_ref=input_ref
                 type=kind
+                name=kind
                 autocomplete=autocomplete
+                required=true
+                part="input"
+                readonly=move || readonly.get()
                 prop:value=move || value.get()
-                on:input=move |event| value.set(event_target_value(&event))
-                on:blur=move |_| on_blur()
+                on:input=move |event| {
+                    value.set(event_target_value(&event));
+                    if error.get_untracked().is_some() {
+                        check();
+                    }
+                }
+                on:blur=move |_| {
+                    if !value.get_untracked().trim().is_empty() || error.get_untracked().is_some() {
+                        check();
+                    }
+                }
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=move || error.get().map(|_| described_by.clone())
             />
             <p class="doku-field-error" id=error_id>
-                {move || error.get().map(|e| format!("{label} {e}"))}
+                {move || error.get().map(|e| i18n::field_error(locale, field, &e))}
             </p>
         </div>
     }

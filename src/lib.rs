@@ -3,15 +3,32 @@
 //! A merchant page marks an element (`<div id="doku-checkout" data-proxy-url=...
 //! data-order-id=...>`) and loads `doku-embed.js`, which initialises this module and
 //! calls [`mount_declared`]. Pages that prefer JavaScript call [`mount`] themselves.
+//! The widget renders inside a shadow root on that element, so the page's styles cannot
+//! break it; it is themed through `--doku-*` custom properties and `::part()`.
 
+pub mod browser;
 pub mod checkout;
+pub mod client;
 pub mod config;
+pub mod events;
+pub mod i18n;
+pub mod money;
+pub mod redirect;
+pub mod return_flow;
+pub mod storage;
 
-use config::WidgetConfig;
+use checkout::{Checkout, CheckoutProps, ConfigProblem, ConfigProblemProps, Services};
+use client::HttpBackend;
+use config::{ConfigError, WidgetConfig};
 use leptos::prelude::*;
+use return_flow::Timing;
 use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlElement;
+use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 /// The CSS selector of the elements [`mount_declared`] mounts into.
 pub const DECLARED_SELECTOR: &str = "#doku-checkout, [data-doku-checkout]";
@@ -19,35 +36,61 @@ pub const DECLARED_SELECTOR: &str = "#doku-checkout, [data-doku-checkout]";
 /// The attribute marking an element that already holds a widget.
 const MOUNTED_MARK: &str = "data-doku-mounted";
 
-/// A mounted widget. Dropping it, or calling [`Widget::unmount`], removes it from the page.
+thread_local! {
+    /// Every mounted widget's view, by id. Widgets live with the page: dropping a
+    /// [`Widget`] handle (or the page's JavaScript losing it) leaves the widget mounted.
+    static MOUNTED: RefCell<HashMap<u32, Box<dyn Any>>> = RefCell::new(HashMap::new());
+}
+
+/// A handle on a mounted widget; [`Widget::unmount`] removes it.
 #[wasm_bindgen]
 pub struct Widget {
     element: HtmlElement,
-    mounted: Option<Box<dyn Any>>,
+    id: u32,
 }
 
 #[wasm_bindgen]
 impl Widget {
     /// Removes the widget from its element.
     pub fn unmount(&mut self) {
-        self.mounted = None;
-        self.element.remove_attribute(MOUNTED_MARK).ok();
+        unmount_element(&self.element, self.id);
     }
 }
 
-/// Mounts the widget into `element`, configured by `config`, an object with the same
-/// keys as the declarative `data-*` attributes in camelCase (`proxyUrl`, `orderId`).
+/// Removes widget `id` (if it is still there) from `element`.
+fn unmount_element(element: &HtmlElement, id: u32) {
+    let view = MOUNTED.with(|mounted| mounted.borrow_mut().remove(&id));
+    // Dropping the view's handle unmounts it; the shadow root is then emptied.
+    drop(view);
+    if let Some(root) = element.shadow_root() {
+        clear(&root);
+    }
+    if element.get_attribute(MOUNTED_MARK) == Some(id.to_string()) {
+        element.remove_attribute(MOUNTED_MARK).ok();
+    }
+}
+
+/// Mounts the widget into `element`, configured by `config`: an object with the same
+/// keys as the declarative `data-*` attributes, in camelCase (`proxyUrl`, `orderId`,
+/// `locale`, `returnUrl`, `firstName`, `email`, `redirectHosts`, `stylesheet`). A widget
+/// already in `element` is replaced.
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, config: &JsValue) -> Widget {
-    let config = WidgetConfig::from_js(config);
-    mount_into(element, config)
+    let config = WidgetConfig::from_js(config).and_then(|config| {
+        let services = browser_services(&config)?;
+        Ok((config, services))
+    });
+    match config {
+        Ok((config, services)) => mount_checkout(element, config, services),
+        Err(error) => mount_problem(element, error),
+    }
 }
 
 /// Mounts a widget into every element matching [`DECLARED_SELECTOR`] that does not hold
-/// one yet, each configured by its own `data-*` attributes. Returns the new widgets; the
-/// page keeps them alive.
+/// one yet, each configured by its own `data-*` attributes; `stylesheet` is used where
+/// an element names none. Returns handles on the new widgets.
 #[wasm_bindgen]
-pub fn mount_declared() -> Vec<Widget> {
+pub fn mount_declared(stylesheet: Option<String>) -> Vec<Widget> {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return Vec::new();
     };
@@ -59,21 +102,132 @@ pub fn mount_declared() -> Vec<Widget> {
         .filter_map(|node| node.dyn_into::<HtmlElement>().ok())
         .filter(|element| !element.has_attribute(MOUNTED_MARK))
         .map(|element| {
-            let config = WidgetConfig::from_js(&element.dataset());
-            mount_into(element, config)
+            let dataset = element.dataset();
+            if dataset.get("stylesheet").is_none()
+                && let Some(stylesheet) = &stylesheet
+            {
+                dataset.set("stylesheet", stylesheet).ok();
+            }
+            mount(element, &dataset)
         })
         .collect()
 }
 
-fn mount_into(element: HtmlElement, config: Result<WidgetConfig, config::ConfigError>) -> Widget {
+/// The real proxy and the browser's facts for `config`.
+fn browser_services(config: &WidgetConfig) -> Result<Services, ConfigError> {
+    let invalid = ConfigError::Invalid {
+        attribute: "data-proxy-url",
+        expected: "an http(s) URL or a path starting with /",
+    };
+    let window = web_sys::window().ok_or(invalid.clone())?;
+    let base = window
+        .document()
+        .and_then(|d| d.base_uri().ok().flatten())
+        .unwrap_or_default();
+    let proxy =
+        web_sys::Url::new_with_base(&config.proxy_url, &base).map_err(|_| invalid.clone())?;
+    if proxy.protocol() != "https:" && proxy.protocol() != "http:" {
+        return Err(invalid);
+    }
+    let proxy_base = format!("{}{}", proxy.origin(), proxy.pathname());
+    let navigator = window.navigator();
+    let timing = Timing::default();
+    Ok(Services {
+        backend: Rc::new(HttpBackend::new(&proxy_base, timing.request_timeout_ms)),
+        navigator: Rc::new(redirect::SubmitForm),
+        timing,
+        user_agent: navigator.user_agent().unwrap_or_default(),
+        touch_points: u32::try_from(navigator.max_touch_points()).unwrap_or(0),
+        languages: navigator
+            .languages()
+            .iter()
+            .filter_map(|language| language.as_string())
+            .collect(),
+    })
+}
+
+/// Mounts the checkout for `config`, using `services` (tests pass their own).
+pub fn mount_checkout(element: HtmlElement, config: WidgetConfig, services: Services) -> Widget {
+    let stylesheet = config.stylesheet.clone();
+    let host = element.clone();
+    mount_view(element, stylesheet.as_deref(), move || {
+        Checkout(CheckoutProps {
+            config,
+            services,
+            host,
+        })
+        .into_any()
+    })
+}
+
+fn mount_problem(element: HtmlElement, error: ConfigError) -> Widget {
+    events::fire(
+        &element,
+        events::Kind::Error,
+        &events::Detail {
+            code: Some("configuration".into()),
+            message: Some(error.to_string()),
+            ..Default::default()
+        },
+    );
+    mount_view(element, None, move || {
+        ConfigProblem(ConfigProblemProps { error }).into_any()
+    })
+}
+
+/// Mounts `view` inside `element`'s shadow root, with the widget's stylesheet,
+/// replacing a widget the element already holds.
+fn mount_view(
+    element: HtmlElement,
+    stylesheet: Option<&str>,
+    view: impl FnOnce() -> AnyView + 'static,
+) -> Widget {
+    static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+    if let Some(previous) = element
+        .get_attribute(MOUNTED_MARK)
+        .and_then(|id| id.parse().ok())
+    {
+        unmount_element(&element, previous);
+    }
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     element.class_list().add_1("doku-checkout").ok();
-    element.set_attribute(MOUNTED_MARK, "").ok();
-    let handle = leptos::mount::mount_to(element.clone(), move || match config {
-        Ok(config) => checkout::Checkout(checkout::CheckoutProps { config }).into_any(),
-        Err(error) => checkout::ConfigProblem(checkout::ConfigProblemProps { error }).into_any(),
-    });
-    Widget {
-        element,
-        mounted: Some(Box::new(handle)),
+    element.set_attribute(MOUNTED_MARK, &id.to_string()).ok();
+    if let Ok(container) = shadow_container(&element, stylesheet) {
+        let handle: Box<dyn Any> = Box::new(leptos::mount::mount_to(container, view));
+        MOUNTED.with(|mounted| mounted.borrow_mut().insert(id, handle));
+    }
+    Widget { element, id }
+}
+
+/// A fresh container in `element`'s (open) shadow root, after the stylesheet link.
+fn shadow_container(
+    element: &HtmlElement,
+    stylesheet: Option<&str>,
+) -> Result<HtmlElement, JsValue> {
+    let root = match element.shadow_root() {
+        Some(root) => root,
+        None => element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+    };
+    clear(&root);
+    let document = element
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    if let Some(href) = stylesheet {
+        let link = document.create_element("link")?;
+        link.set_attribute("rel", "stylesheet")?;
+        link.set_attribute("href", href)?;
+        root.append_child(&link)?;
+    }
+    let container: HtmlElement = document.create_element("div")?.unchecked_into();
+    container.set_class_name("doku-root");
+    root.append_child(&container)?;
+    Ok(container)
+}
+
+fn clear(root: &ShadowRoot) {
+    while let Some(child) = root.first_child() {
+        if root.remove_child(&child).is_err() {
+            break;
+        }
     }
 }

@@ -1,135 +1,1193 @@
-//! The widget mounted into a real page in headless Chromium.
+//! The widget in headless Chromium: mounting, the form and its validation in both
+//! languages, Safari's warning, one session per attempt, redirect validation and the
+//! form it builds, the return flow, results, the back-forward cache and events.
+//!
+//! The proxy is replaced by `StubBackend`, a stand-in for the widget's own `Backend`
+//! type that gives canned answers and logs what it was asked (the real proxy takes part
+//! in the end-to-end tests). `RecordingNavigator` keeps the form the widget would
+//! submit instead of leaving the test page.
 #![cfg(target_arch = "wasm32")]
 // A panic in a test helper is a failed test, as in the tests themselves.
 #![allow(clippy::unwrap_used)]
 
-use doku_checkout::{mount, mount_declared};
+use doku_checkout::checkout::Services;
+use doku_checkout::client::{Backend, ClientError, LocalFuture};
+use doku_checkout::config::WidgetConfig;
+use doku_checkout::redirect::Navigator;
+use doku_checkout::return_flow::Timing;
+use doku_checkout::{Widget, mount, mount_checkout};
+use doku_protocol::{
+    BodyValue, CheckoutStatus, CreateSession, Currency, OrderView, ProblemDocument, SessionView,
+    UncheckedRedirect,
+};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen_test::*;
-use web_sys::{Document, HtmlElement, HtmlInputElement};
+use web_sys::{Document, Element, HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+const SAFARI_IOS: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+
+/// Canned proxy answers, and a log of what was asked.
+#[derive(Default)]
+struct StubBackend {
+    order: RefCell<Option<Result<OrderView, ClientError>>>,
+    /// Answers to `open_session`, in order; the last one repeats.
+    opened: RefCell<Vec<Result<SessionView, ClientError>>>,
+    /// Answers to `session`, in order; the last one repeats.
+    statuses: RefCell<Vec<Result<SessionView, ClientError>>>,
+    /// `("order", id)`, `("open", idempotency key)`, `("session", payment id)`.
+    log: RefCell<Vec<(&'static str, String)>>,
+    /// The last session request.
+    last_request: RefCell<Option<CreateSession>>,
+}
+
+fn next<T: Clone>(answers: &RefCell<Vec<T>>) -> T {
+    let mut answers = answers.borrow_mut();
+    if answers.len() > 1 {
+        answers.remove(0)
+    } else {
+        answers[0].clone()
+    }
+}
+
+impl Backend for StubBackend {
+    fn order<'a>(&'a self, order_id: &'a str) -> LocalFuture<'a, Result<OrderView, ClientError>> {
+        self.log.borrow_mut().push(("order", order_id.to_string()));
+        let answer = self.order.borrow().clone().unwrap();
+        Box::pin(async move { answer })
+    }
+    fn open_session<'a>(
+        &'a self,
+        request: &'a CreateSession,
+        key: &'a str,
+    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
+        self.log.borrow_mut().push(("open", key.to_string()));
+        *self.last_request.borrow_mut() = Some(request.clone());
+        let answer = next(&self.opened);
+        Box::pin(async move { answer })
+    }
+    fn session<'a>(
+        &'a self,
+        payment_id: &'a str,
+    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
+        self.log
+            .borrow_mut()
+            .push(("session", payment_id.to_string()));
+        let answer = next(&self.statuses);
+        Box::pin(async move { answer })
+    }
+}
+
+impl StubBackend {
+    fn calls(&self, kind: &str) -> Vec<String> {
+        self.log
+            .borrow()
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct RecordingNavigator {
+    forms: RefCell<Vec<HtmlFormElement>>,
+}
+
+impl Navigator for RecordingNavigator {
+    fn navigate(&self, form: HtmlFormElement) {
+        self.forms.borrow_mut().push(form);
+    }
+}
+
+fn order(amount: u64, currency: &str) -> OrderView {
+    OrderView {
+        order_id: "ord_test".into(),
+        amount,
+        currency: Currency::parse(currency).unwrap(),
+        description: "Kopi Toraja, 250 g".into(),
+        paid: false,
+    }
+}
+
+fn session(status: CheckoutStatus, redirect: Option<UncheckedRedirect>) -> SessionView {
+    SessionView {
+        payment_id: "pay_abc234".into(),
+        status,
+        is_final: status.is_final(),
+        amount: 15_000_000,
+        currency: Currency::IDR,
+        code: None,
+        message: None,
+        redirect_data: redirect,
+    }
+}
+
+fn declined(code: &str) -> SessionView {
+    SessionView {
+        code: Some(code.into()),
+        message: Some("Decline due to amount or frequency limit".into()),
+        ..session(CheckoutStatus::Decline, None)
+    }
+}
+
+fn get_redirect(url: &str) -> UncheckedRedirect {
+    UncheckedRedirect {
+        method: "GET".into(),
+        url: url.into(),
+        body: BTreeMap::new(),
+    }
+}
+
+fn problem(status: u16, code: &str) -> ClientError {
+    ClientError::Problem(ProblemDocument {
+        kind: "about:blank".into(),
+        title: "x".into(),
+        status,
+        code: code.into(),
+        detail: format!("{code} detail"),
+        field: None,
+    })
+}
 
 fn document() -> Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-/// A fresh host element in the page, with the given attributes.
-fn host(attributes: &[(&str, &str)]) -> HtmlElement {
-    let element: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    for (name, value) in attributes {
-        element.set_attribute(name, value).unwrap();
-    }
-    document().body().unwrap().append_child(&element).unwrap();
-    element
+/// An event the host page saw: its type and detail fields.
+type SeenEvent = (String, HashMap<String, String>);
+
+/// One mounted widget under test.
+struct Fixture {
+    host: HtmlElement,
+    backend: Rc<StubBackend>,
+    navigator: Rc<RecordingNavigator>,
+    events: Rc<RefCell<Vec<SeenEvent>>>,
+    _listeners: Vec<Closure<dyn Fn(web_sys::CustomEvent)>>,
+    widget: Option<Widget>,
 }
 
-fn input(host: &HtmlElement, kind: &str) -> HtmlInputElement {
-    host.query_selector(&format!("input[type={kind}]"))
+const EVENTS: [&str; 7] = [
+    "doku:ready",
+    "doku:submit",
+    "doku:redirect",
+    "doku:success",
+    "doku:decline",
+    "doku:pending",
+    "doku:error",
+];
+
+impl Fixture {
+    /// A widget with `settings` (camelCase keys) over `backend`, seen by `user_agent`, in
+    /// a clean tab (see [`reset_page`]).
+    fn mount(settings: &[(&str, &str)], backend: StubBackend, user_agent: &str) -> Fixture {
+        reset_page();
+        Fixture::mount_here(settings, backend, user_agent)
+    }
+
+    /// Like [`Fixture::mount`], in the tab as the test left it (stored payment, URL).
+    fn mount_here(settings: &[(&str, &str)], backend: StubBackend, user_agent: &str) -> Fixture {
+        let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        document().body().unwrap().append_child(&host).unwrap();
+        let events = Rc::new(RefCell::new(Vec::new()));
+        // Listen on the document: the events must bubble out of the widget.
+        let listeners = EVENTS
+            .iter()
+            .map(|name| {
+                let events = events.clone();
+                let listener = Closure::<dyn Fn(web_sys::CustomEvent)>::new(
+                    move |event: web_sys::CustomEvent| {
+                        let detail = event.detail();
+                        let fields = ["payment_id", "status", "code", "message"]
+                            .iter()
+                            .filter_map(|key| {
+                                js_sys::Reflect::get(&detail, &(*key).into())
+                                    .ok()?
+                                    .as_string()
+                                    .map(|v| (key.to_string(), v))
+                            })
+                            .collect();
+                        events.borrow_mut().push((event.type_(), fields));
+                    },
+                );
+                document()
+                    .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+                    .unwrap();
+                listener
+            })
+            .collect();
+        let mut map: HashMap<String, String> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("proxyUrl".into())
+            .or_insert("https://pay.example.com".into());
+        map.entry("orderId".into()).or_insert("ord_test".into());
+        let config = WidgetConfig::parse(|key| map.get(key).cloned()).unwrap();
+        let backend = Rc::new(backend);
+        let navigator = Rc::new(RecordingNavigator::default());
+        let services = Services {
+            backend: backend.clone(),
+            navigator: navigator.clone(),
+            timing: Timing {
+                first_poll_ms: 5,
+                max_poll_ms: 20,
+                status_deadline_ms: 300,
+                redirect_deadline_ms: 300,
+                request_timeout_ms: 1000,
+            },
+            user_agent: user_agent.into(),
+            touch_points: 0,
+            languages: vec!["en-US".into()],
+        };
+        let widget = mount_checkout(host.clone(), config, services);
+        Fixture {
+            host,
+            backend,
+            navigator,
+            events,
+            _listeners: listeners,
+            widget: Some(widget),
+        }
+    }
+
+    fn root(&self) -> ShadowRoot {
+        self.host
+            .shadow_root()
+            .expect("the widget renders in a shadow root")
+    }
+
+    fn find(&self, selector: &str) -> Option<Element> {
+        self.root().query_selector(selector).unwrap()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.find(selector)
+            .unwrap_or_else(|| panic!("{selector} rendered"))
+            .text_content()
+            .unwrap_or_default()
+    }
+
+    fn input(&self, kind: &str) -> HtmlInputElement {
+        self.find(&format!("input[type={kind}]"))
+            .expect("input rendered")
+            .unchecked_into()
+    }
+
+    fn type_in(&self, kind: &str, value: &str) {
+        let input = self.input(kind);
+        input.set_value(value);
+        input
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+    }
+
+    fn blur(&self, kind: &str) {
+        self.input(kind)
+            .dispatch_event(&web_sys::Event::new("blur").unwrap())
+            .unwrap();
+    }
+
+    fn submit(&self) {
+        let form: HtmlFormElement = self.find("form").expect("form rendered").unchecked_into();
+        form.request_submit().unwrap();
+    }
+
+    fn click(&self, selector: &str) {
+        let button: HtmlElement = self
+            .find(selector)
+            .expect("button rendered")
+            .unchecked_into();
+        button.click();
+    }
+
+    fn event_names(&self) -> Vec<String> {
+        self.events
+            .borrow()
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    fn event(&self, name: &str) -> HashMap<String, String> {
+        self.events
+            .borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_else(|| panic!("no {name} in {:?}", self.event_names()))
+    }
+
+    /// Waits (up to 2 s) until `condition` holds.
+    async fn until(&self, what: &str, condition: impl Fn(&Fixture) -> bool) {
+        for _ in 0..200 {
+            if condition(self) {
+                return;
+            }
+            sleep(10).await;
+        }
+        panic!(
+            "gave up waiting for {what}; widget shows: {}",
+            self.root().text_content().unwrap_or_default()
+        );
+    }
+
+    async fn ready(&self) {
+        self.until("the form", |f| f.find("form.doku-form").is_some())
+            .await;
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some(mut widget) = self.widget.take() {
+            widget.unmount();
+        }
+        for (name, listener) in EVENTS.iter().zip(&self._listeners) {
+            document()
+                .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+                .ok();
+        }
+        self.host.remove();
+    }
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// A clean tab: no stored attempt or pending payment, no query string.
+fn reset_page() {
+    web_sys::window()
         .unwrap()
-        .expect("input rendered")
-        .unchecked_into()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    set_search("");
+}
+
+fn set_search(search: &str) {
+    let window = web_sys::window().unwrap();
+    let path = window.location().pathname().unwrap();
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{search}")),
+        )
+        .unwrap();
+}
+
+fn stub(order_answer: OrderView) -> StubBackend {
+    let backend = StubBackend::default();
+    *backend.order.borrow_mut() = Some(Ok(order_answer));
+    backend
 }
 
 #[wasm_bindgen_test]
-async fn declared_element_gets_a_labelled_form_and_unmounts() {
-    let element = host(&[
-        ("data-doku-checkout", ""),
-        ("data-proxy-url", "https://pay.example.com"),
-        ("data-order-id", "ord_1"),
-    ]);
-    let mut widgets = mount_declared();
-    leptos::task::tick().await;
-
-    let form = element
-        .query_selector("form.doku-form")
-        .unwrap()
-        .expect("form rendered");
+async fn the_summary_and_form_render_in_a_shadow_root_in_indonesian() {
+    let fixture = Fixture::mount(&[("locale", "id")], stub(order(15_000_000, "IDR")), CHROME);
+    fixture.ready().await;
+    assert_eq!(fixture.text(".doku-amount"), "Rp 150.000");
+    assert_eq!(fixture.text(".doku-description"), "Kopi Toraja, 250 g");
     assert_eq!(
-        form.get_attribute("data-order-id").as_deref(),
-        Some("ord_1")
+        fixture.text(".doku-pay"),
+        "Bayar Rp 150.000 dengan DOKU Wallet"
     );
     for kind in ["text", "email"] {
-        let id = input(&element, kind).id();
-        let label = element
-            .query_selector(&format!("label[for='{id}']"))
-            .unwrap();
-        assert!(label.is_some(), "the {kind} input has a label");
+        let id = fixture.input(kind).id();
+        assert!(
+            fixture.find(&format!("label[for='{id}']")).is_some(),
+            "the {kind} input has a label"
+        );
     }
-    assert!(element.class_list().contains("doku-checkout"));
-
-    widgets.iter_mut().for_each(|w| w.unmount());
-    assert!(element.query_selector("form").unwrap().is_none());
-    element.remove();
+    assert_eq!(fixture.text("label[for$='-name']"), "Nama depan");
+    assert_eq!(
+        fixture
+            .find("section.doku")
+            .unwrap()
+            .get_attribute("lang")
+            .as_deref(),
+        Some("id")
+    );
+    assert!(
+        fixture.find(".doku-warning").is_none(),
+        "no Safari warning in Chrome"
+    );
+    assert_eq!(fixture.event_names(), ["doku:ready"]);
+    let marks = web_sys::window()
+        .unwrap()
+        .performance()
+        .unwrap()
+        .get_entries_by_name("doku:interactive");
+    assert!(marks.length() > 0, "the form marks when it is interactive");
+    assert_eq!(fixture.backend.calls("order"), ["ord_test"]);
 }
 
 #[wasm_bindgen_test]
-async fn submit_shows_field_errors_linked_to_their_inputs() {
-    let element = host(&[]);
-    let config = js_sys::Object::new();
-    js_sys::Reflect::set(
-        &config,
-        &"proxyUrl".into(),
-        &"https://pay.example.com".into(),
-    )
-    .unwrap();
-    js_sys::Reflect::set(&config, &"orderId".into(), &"ord_2".into()).unwrap();
-    let _widget = mount(element.clone(), &config);
-    leptos::task::tick().await;
+async fn english_formats_rupiah_and_other_currencies_get_the_conversion_note() {
+    let fixture = Fixture::mount(&[("locale", "en")], stub(order(15_000_000, "IDR")), CHROME);
+    fixture.ready().await;
+    assert_eq!(fixture.text(".doku-amount"), "IDR 150,000");
+    assert_eq!(
+        fixture.text(".doku-pay"),
+        "Pay IDR 150,000 with DOKU Wallet"
+    );
+    assert!(!fixture.root().text_content().unwrap().contains("converted"));
+    drop(fixture);
 
-    let email = input(&element, "email");
-    email.set_value("not-an-email");
-    email
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
+    let fixture = Fixture::mount(&[("locale", "en")], stub(order(999, "USD")), CHROME);
+    fixture.ready().await;
+    assert_eq!(fixture.text(".doku-amount"), "USD 9.99");
+    assert!(
+        fixture
+            .root()
+            .text_content()
+            .unwrap()
+            .contains("converted to IDR and rounded to 1,000.00 IDR")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn submit_shows_translated_errors_next_to_the_fields_and_focuses_the_first() {
+    for (locale, name_message, email_message) in [
+        (
+            "en",
+            "Enter your first name",
+            "Enter an email address like name@example.com",
+        ),
+        (
+            "id",
+            "Masukkan nama depan Anda",
+            "Masukkan alamat email seperti nama@contoh.com",
+        ),
+    ] {
+        let fixture = Fixture::mount(
+            &[("locale", locale)],
+            stub(order(15_000_000, "IDR")),
+            CHROME,
+        );
+        fixture.ready().await;
+        fixture.type_in("email", "not-an-email");
+        fixture.submit();
+        leptos::task::tick().await;
+
+        for (kind, message) in [("text", name_message), ("email", email_message)] {
+            let input = fixture.input(kind);
+            assert_eq!(
+                input.get_attribute("aria-invalid").as_deref(),
+                Some("true"),
+                "{locale} {kind}"
+            );
+            let described = input
+                .get_attribute("aria-describedby")
+                .expect("linked to its error");
+            let error = fixture
+                .root()
+                .get_element_by_id(&described)
+                .expect("the error element");
+            assert_eq!(error.text_content().unwrap(), message);
+        }
+        let focused = fixture.root().active_element().expect("focus moved");
+        assert_eq!(
+            focused.id(),
+            fixture.input("text").id(),
+            "focus on the first invalid field"
+        );
+        assert!(fixture.backend.calls("open").is_empty(), "nothing sent");
+        assert!(!fixture.event_names().contains(&"doku:submit".to_string()));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fields_are_checked_on_blur_and_errors_clear_when_fixed() {
+    let fixture = Fixture::mount(&[("locale", "en")], stub(order(15_000_000, "IDR")), CHROME);
+    fixture.ready().await;
+    fixture.blur("text");
+    leptos::task::tick().await;
+    assert_eq!(
+        fixture
+            .input("text")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false"),
+        "an untouched empty field is not an error yet"
+    );
+
+    fixture.type_in("text", "Ann<b>");
+    fixture.blur("text");
+    leptos::task::tick().await;
+    assert_eq!(
+        fixture
+            .input("text")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(fixture.text(".doku-field-error").contains("letters"));
+    fixture.type_in("text", "Ann");
+    leptos::task::tick().await;
+    assert_eq!(
+        fixture
+            .input("text")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        fixture.input("text").get_attribute("aria-describedby"),
+        None
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_host_can_prefill_the_customer() {
+    let fixture = Fixture::mount(
+        &[("firstName", "Budi"), ("email", "budi@example.com")],
+        stub(order(15_000_000, "IDR")),
+        CHROME,
+    );
+    fixture.ready().await;
+    assert_eq!(fixture.input("text").value(), "Budi");
+    assert_eq!(fixture.input("email").value(), "budi@example.com");
+}
+
+#[wasm_bindgen_test]
+async fn safari_users_are_warned_but_may_continue() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(
+        CheckoutStatus::Pending,
+        Some(get_redirect("https://paymentpage.ecommpay.com/payment?a=1")),
+    ))];
+    let fixture = Fixture::mount(
+        &[
+            ("locale", "en"),
+            ("firstName", "Budi"),
+            ("email", "budi@example.com"),
+        ],
+        backend,
+        SAFARI_IOS,
+    );
+    fixture.ready().await;
+    let warning = fixture.text(".doku-warning");
+    assert!(
+        warning.contains("Safari may not open the DOKU Wallet page"),
+        "{warning}"
+    );
+    assert!(warning.contains("You can still continue here"));
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn one_attempt_opens_one_session_whatever_the_clicks() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![
+        Err(ClientError::Network),
+        Ok(session(
+            CheckoutStatus::Pending,
+            Some(get_redirect("https://paymentpage.ecommpay.com/payment?p=1")),
+        )),
+    ];
+    let fixture = Fixture::mount(
+        &[
+            ("locale", "id"),
+            ("firstName", "Budi"),
+            ("email", "budi@example.com"),
+        ],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+
+    // Double click and Enter: one request.
+    fixture.submit();
+    fixture.submit();
+    fixture.submit();
+    fixture
+        .until("the network error", |f| {
+            f.text(".doku-form-error")
+                .contains("Tidak dapat menghubungi")
+        })
+        .await;
+    assert_eq!(fixture.backend.calls("open").len(), 1);
+    assert!(
+        !fixture.find(".doku-pay").unwrap().has_attribute("disabled"),
+        "the customer may retry"
+    );
+    assert_eq!(
+        fixture.event("doku:error").get("code").map(String::as_str),
+        Some("network")
+    );
+
+    // The retry reuses the attempt's key, as a reload would (it lives in sessionStorage).
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+    let keys = fixture.backend.calls("open");
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1]);
+    let stored = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("doku-checkout:ord_test:key")
         .unwrap();
-    let form: web_sys::HtmlFormElement = element
-        .query_selector("form")
+    assert_eq!(stored.as_deref(), Some(keys[0].as_str()));
+    let request = fixture.backend.last_request.borrow().clone().unwrap();
+    assert_eq!(
+        (
+            request.customer.first_name.as_str(),
+            request.locale.as_deref()
+        ),
+        ("Budi", Some("id"))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_get_redirect_keeps_its_query_and_records_the_pending_payment() {
+    let url = "https://paymentpage.ecommpay.com/payment?project_id=1&payment_id=pay_abc234&signature=a%2Bb%3D%3D";
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(
+        CheckoutStatus::Pending,
+        Some(get_redirect(url)),
+    ))];
+    let fixture = Fixture::mount(
+        &[("firstName", "Budi"), ("email", "budi@example.com")],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+
+    let form = fixture.navigator.forms.borrow()[0].clone();
+    assert_eq!(form.method(), "get");
+    assert_eq!(form.action(), "https://paymentpage.ecommpay.com/payment");
+    assert!(form.hidden());
+    let inputs = form.query_selector_all("input").unwrap();
+    let fields: Vec<(String, String, String)> = (0..inputs.length())
+        .map(|i| {
+            let input: HtmlInputElement = inputs.item(i).unwrap().unchecked_into();
+            (input.type_(), input.name(), input.value())
+        })
+        .collect();
+    let hidden =
+        |name: &str, value: &str| ("hidden".to_string(), name.to_string(), value.to_string());
+    assert_eq!(
+        fields,
+        [
+            hidden("project_id", "1"),
+            hidden("payment_id", "pay_abc234"),
+            hidden("signature", "a+b==")
+        ]
+    );
+
+    let redirect = fixture.event("doku:redirect");
+    assert_eq!(
+        redirect.get("payment_id").map(String::as_str),
+        Some("pay_abc234")
+    );
+    let pending = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("doku-checkout:ord_test:pending")
+        .unwrap();
+    assert_eq!(pending.as_deref(), Some("pay_abc234"));
+    assert_eq!(
+        fixture.event_names(),
+        ["doku:ready", "doku:submit", "doku:redirect"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn gate_waits_for_the_post_redirect_and_submits_doku_fields() {
+    let mut body = BTreeMap::new();
+    body.insert("MALLID".to_string(), BodyValue::Number(4038.0));
+    body.insert("WORDS".to_string(), BodyValue::Text("2e2d93c4".into()));
+    let redirect = UncheckedRedirect {
+        method: "POST".into(),
+        url: "https://pay.doku.com/Suite/Receive".into(),
+        body,
+    };
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(CheckoutStatus::AwaitingRedirect, None))];
+    *backend.statuses.borrow_mut() = vec![
+        Ok(session(CheckoutStatus::AwaitingRedirect, None)),
+        Ok(session(CheckoutStatus::Pending, Some(redirect))),
+    ];
+    let fixture = Fixture::mount(
+        &[
+            ("locale", "en"),
+            ("firstName", "Budi"),
+            ("email", "budi@example.com"),
+        ],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+    let form = fixture.navigator.forms.borrow()[0].clone();
+    assert_eq!(
+        (form.method().as_str(), form.action().as_str()),
+        ("post", "https://pay.doku.com/Suite/Receive")
+    );
+    let mall: HtmlInputElement = form
+        .query_selector("input[name=MALLID]")
         .unwrap()
         .unwrap()
         .unchecked_into();
-    form.request_submit().unwrap();
-    leptos::task::tick().await;
-
-    let name = input(&element, "text");
-    assert_eq!(name.get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
-    let described = email
-        .get_attribute("aria-describedby")
-        .expect("linked to its error");
-    let message = document()
-        .get_element_by_id(&described)
-        .unwrap()
-        .text_content()
-        .unwrap();
-    assert_eq!(message, "Email is not a valid email address");
-
-    email.set_value("prasetyo@example.com");
-    email
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-    email
-        .dispatch_event(&web_sys::Event::new("blur").unwrap())
-        .unwrap();
-    leptos::task::tick().await;
-    assert_eq!(
-        email.get_attribute("aria-invalid").as_deref(),
-        Some("false")
+    assert_eq!(mall.value(), "4038");
+    assert!(
+        fixture.backend.calls("session").len() >= 2,
+        "polled until the redirect came"
     );
-    assert_eq!(email.get_attribute("aria-describedby"), None);
-    element.remove();
+    assert_eq!(fixture.text(".doku-pay"), "Taking you to DOKU Wallet…");
 }
 
 #[wasm_bindgen_test]
-async fn missing_configuration_is_reported_and_no_form_is_shown() {
-    let element = host(&[("data-doku-checkout", ""), ("data-order-id", "ord_3")]);
-    let _widgets = mount_declared();
-    leptos::task::tick().await;
+async fn unsafe_redirects_never_navigate() {
+    let nested = {
+        let mut body = BTreeMap::new();
+        body.insert("X".to_string(), BodyValue::Unsupported("object"));
+        UncheckedRedirect {
+            method: "POST".into(),
+            url: "https://pay.doku.com/Suite/Receive".into(),
+            body,
+        }
+    };
+    let cases = [
+        (get_redirect("javascript:alert(document.cookie)"), ""),
+        (get_redirect("data:text/html,<script>alert(1)</script>"), ""),
+        (get_redirect("http://pay.doku.com/Suite/Receive"), ""),
+        (
+            UncheckedRedirect {
+                method: "PUT".into(),
+                ..get_redirect("https://pay.doku.com/")
+            },
+            "",
+        ),
+        (nested, ""),
+        (get_redirect("https://evil.example/phish"), "pay.doku.com"),
+    ];
+    for (redirect, hosts) in cases {
+        let description = format!("{redirect:?}");
+        let backend = stub(order(15_000_000, "IDR"));
+        *backend.opened.borrow_mut() = vec![Ok(session(CheckoutStatus::Pending, Some(redirect)))];
+        let mut settings = vec![
+            ("locale", "en"),
+            ("firstName", "Budi"),
+            ("email", "budi@example.com"),
+        ];
+        if !hosts.is_empty() {
+            settings.push(("redirectHosts", hosts));
+        }
+        let fixture = Fixture::mount(&settings, backend, CHROME);
+        fixture.ready().await;
+        fixture.submit();
+        fixture
+            .until("the refusal", |f| {
+                f.text(".doku-form-error").contains("safety checks")
+            })
+            .await;
+        assert!(
+            fixture.navigator.forms.borrow().is_empty(),
+            "{description} must not navigate"
+        );
+        assert_eq!(
+            fixture.event("doku:error").get("code").map(String::as_str),
+            Some("redirect_refused"),
+            "{description}"
+        );
+        assert!(!fixture.event_names().contains(&"doku:redirect".to_string()));
+        assert!(
+            document()
+                .query_selector("form.doku-redirect")
+                .unwrap()
+                .is_none()
+        );
+    }
+    // Plain http to loopback is allowed (the sandbox).
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(
+        CheckoutStatus::Pending,
+        Some(get_redirect("http://127.0.0.1:8090/payment?a=1")),
+    ))];
+    let fixture = Fixture::mount(
+        &[("firstName", "Budi"), ("email", "budi@example.com")],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+}
 
-    assert!(element.query_selector("form").unwrap().is_none());
-    let alert = element
+#[wasm_bindgen_test]
+async fn the_host_page_may_veto_the_redirect() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(
+        CheckoutStatus::Pending,
+        Some(get_redirect("https://paymentpage.ecommpay.com/payment?a=1")),
+    ))];
+    let fixture = Fixture::mount(
+        &[("firstName", "Budi"), ("email", "budi@example.com")],
+        backend,
+        CHROME,
+    );
+    let veto =
+        Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| event.prevent_default());
+    fixture
+        .host
+        .add_event_listener_with_callback("doku:redirect", veto.as_ref().unchecked_ref())
+        .unwrap();
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the veto", |f| {
+            f.event_names().contains(&"doku:redirect".to_string())
+        })
+        .await;
+    leptos::task::tick().await;
+    assert!(fixture.navigator.forms.borrow().is_empty());
+    assert!(
+        !fixture.find(".doku-pay").unwrap().has_attribute("disabled"),
+        "back to the form"
+    );
+    let pending = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("doku-checkout:ord_test:pending")
+        .unwrap();
+    assert_eq!(pending, None);
+}
+
+#[wasm_bindgen_test]
+async fn the_result_comes_from_the_proxy_never_from_the_url() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.statuses.borrow_mut() = vec![
+        Ok(session(CheckoutStatus::Pending, None)),
+        Ok(declined("20101")),
+    ];
+    reset_page();
+    // The customer comes back with a tampered status in the URL.
+    set_search("?status=success&payment_id=pay_abc234&step=3");
+    let fixture = Fixture::mount_here(&[("locale", "en")], backend, CHROME);
+    fixture
+        .until("the result", |f| f.find(".doku-result").is_some())
+        .await;
+    assert_eq!(fixture.text(".doku-result h2"), "Payment declined");
+    assert!(
+        fixture
+            .text(".doku-result")
+            .contains("over your DOKU Wallet limit")
+    );
+    assert!(fixture.text(".doku-result").contains("Code 20101"));
+    assert_eq!(fixture.backend.calls("session")[0], "pay_abc234");
+    let decline = fixture.event("doku:decline");
+    assert_eq!(
+        (
+            decline.get("status").map(String::as_str),
+            decline.get("code").map(String::as_str)
+        ),
+        (Some("decline"), Some("20101"))
+    );
+    // The URL is tidied; the merchant's own parameters stay.
+    assert_eq!(
+        web_sys::window().unwrap().location().search().unwrap(),
+        "?status=success&step=3"
+    );
+    let focused = fixture
+        .root()
+        .active_element()
+        .expect("focus on the result");
+    assert_eq!(focused.tag_name(), "H2");
+
+    // Try again starts a new attempt (a new idempotency key).
+    fixture.click(".doku-result .doku-pay");
+    fixture.ready().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_pending_payment_in_storage_is_checked_on_load() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::Success, None))];
+    reset_page();
+    web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .set_item("doku-checkout:ord_test:pending", "pay_abc234")
+        .unwrap();
+    let fixture = Fixture::mount_here(&[("locale", "id")], backend, CHROME);
+    fixture
+        .until("the result", |f| f.find(".doku-success").is_some())
+        .await;
+    assert_eq!(fixture.text(".doku-result h2"), "Pembayaran berhasil");
+    assert!(
+        fixture
+            .text(".doku-result")
+            .contains("Rp 150.000 dibayar dengan DOKU Wallet.")
+    );
+    assert!(fixture.text(".doku-result code").contains("pay_abc234"));
+    assert_eq!(
+        fixture
+            .event("doku:success")
+            .get("payment_id")
+            .map(String::as_str),
+        Some("pay_abc234")
+    );
+    let pending = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("doku-checkout:ord_test:pending")
+        .unwrap();
+    assert_eq!(pending, None, "cleared once final");
+}
+
+#[wasm_bindgen_test]
+async fn an_unconfirmed_payment_can_be_checked_again() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::Pending, None))];
+    reset_page();
+    web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .set_item("doku-checkout:ord_test:pending", "pay_abc234")
+        .unwrap();
+    let fixture = Fixture::mount_here(&[("locale", "en")], backend, CHROME);
+    fixture
+        .until("not confirmed", |f| f.find(".doku-pending").is_some())
+        .await;
+    assert_eq!(fixture.text(".doku-result h2"), "Payment not confirmed yet");
+    assert!(fixture.text(".doku-result").contains("Do not pay again"));
+    assert_eq!(
+        fixture
+            .event("doku:pending")
+            .get("payment_id")
+            .map(String::as_str),
+        Some("pay_abc234")
+    );
+
+    *fixture.backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::Success, None))];
+    fixture.click(".doku-pending .doku-secondary");
+    fixture
+        .until("the success", |f| f.find(".doku-success").is_some())
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn returning_from_the_back_forward_cache_rechecks_instead_of_spinning() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(
+        CheckoutStatus::Pending,
+        Some(get_redirect("https://paymentpage.ecommpay.com/payment?a=1")),
+    ))];
+    *backend.statuses.borrow_mut() = vec![Ok(declined("20105"))];
+    let fixture = Fixture::mount(
+        &[
+            ("locale", "en"),
+            ("firstName", "Budi"),
+            ("email", "budi@example.com"),
+        ],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+    assert_eq!(fixture.text(".doku-pay"), "Taking you to DOKU Wallet…");
+
+    let init = web_sys::PageTransitionEventInit::new();
+    init.set_persisted(true);
+    let event = web_sys::PageTransitionEvent::new_with_event_init_dict("pageshow", &init).unwrap();
+    web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    fixture
+        .until("the re-check", |f| f.find(".doku-decline").is_some())
+        .await;
+    assert!(
+        fixture
+            .text(".doku-result")
+            .contains("cancelled on the DOKU Wallet page")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn markup_from_outside_renders_as_text() {
+    let mut evil = order(15_000_000, "IDR");
+    evil.description = "<img src=x onerror=\"window.pwned=1\"><b>Kopi</b>".into();
+    let backend = stub(evil);
+    *backend.statuses.borrow_mut() = vec![Ok(SessionView {
+        payment_id: "pay_abc234".into(),
+        ..declined("<i>20101</i>")
+    })];
+    reset_page();
+    web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .set_item("doku-checkout:ord_test:pending", "pay_abc234")
+        .unwrap();
+    let fixture = Fixture::mount_here(
+        &[("locale", "en"), ("firstName", "<svg onload=alert(1)>")],
+        backend,
+        CHROME,
+    );
+    fixture
+        .until("the result", |f| f.find(".doku-result").is_some())
+        .await;
+    assert!(
+        fixture.text(".doku-result").contains("Code <i>20101</i>"),
+        "shown as text"
+    );
+    assert!(
+        fixture.find("img, b, i, svg").is_none(),
+        "no element made from outside text"
+    );
+    fixture.click(".doku-result .doku-pay");
+    fixture.ready().await;
+    assert_eq!(
+        fixture.text(".doku-description"),
+        "<img src=x onerror=\"window.pwned=1\"><b>Kopi</b>"
+    );
+    assert_eq!(fixture.input("text").value(), "<svg onload=alert(1)>");
+    assert!(fixture.find("img, b, svg").is_none());
+    assert!(
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"pwned".into())
+            .unwrap()
+            .is_undefined()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn orders_that_cannot_be_paid_say_why() {
+    let backend = StubBackend::default();
+    *backend.order.borrow_mut() = Some(Err(problem(404, "order_not_found")));
+    let fixture = Fixture::mount(&[("locale", "en")], backend, CHROME);
+    fixture
+        .until("the error", |f| f.find(".doku-error").is_some())
+        .await;
+    assert!(fixture.text(".doku-error").contains("could not be found"));
+    assert_eq!(
+        fixture.event("doku:error").get("code").map(String::as_str),
+        Some("order_not_found")
+    );
+    *fixture.backend.order.borrow_mut() = Some(Ok(order(15_000_000, "IDR")));
+    fixture.click(".doku-error .doku-secondary");
+    fixture.ready().await;
+    drop(fixture);
+
+    let mut paid = order(15_000_000, "IDR");
+    paid.paid = true;
+    let fixture = Fixture::mount(&[("locale", "id")], stub(paid), CHROME);
+    fixture
+        .until("the notice", |f| f.find(".doku-notice").is_some())
+        .await;
+    assert_eq!(fixture.text(".doku-notice"), "Pesanan ini sudah dibayar.");
+    assert!(fixture.find("form").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn configuration_errors_are_shown_and_nothing_is_sent() {
+    reset_page();
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&host).unwrap();
+    let errors = Rc::new(RefCell::new(Vec::new()));
+    let seen = errors.clone();
+    let listener =
+        Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            let message = js_sys::Reflect::get(&event.detail(), &"message".into())
+                .unwrap()
+                .as_string()
+                .unwrap();
+            seen.borrow_mut().push(message);
+        });
+    host.add_event_listener_with_callback("doku:error", listener.as_ref().unchecked_ref())
+        .unwrap();
+    let config = js_sys::Object::new();
+    js_sys::Reflect::set(&config, &"orderId".into(), &"ord_1".into()).unwrap();
+    let mut widget = mount(host.clone(), &config);
+    leptos::task::tick().await;
+    let alert = host
+        .shadow_root()
+        .unwrap()
         .query_selector("[role=alert]")
         .unwrap()
         .expect("an alert");
     assert!(alert.text_content().unwrap().contains("data-proxy-url"));
-    element.remove();
+    assert!(
+        host.shadow_root()
+            .unwrap()
+            .query_selector("form")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(errors.borrow().len(), 1);
+    assert!(errors.borrow()[0].contains("data-proxy-url"));
+    widget.unmount();
+    assert!(
+        host.shadow_root().unwrap().first_child().is_none(),
+        "unmount empties the widget"
+    );
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_widget_stays_when_its_handle_is_dropped() {
+    let mut fixture = Fixture::mount(&[("locale", "en")], stub(order(15_000_000, "IDR")), CHROME);
+    fixture.ready().await;
+    // The page's JavaScript may drop the handle (and the garbage collector free it).
+    drop(fixture.widget.take());
+    sleep(20).await;
+    assert!(fixture.find("form.doku-form").is_some(), "still mounted");
+    // Mounting again into the same element replaces the widget.
+    let config = js_sys::Object::new();
+    js_sys::Reflect::set(&config, &"orderId".into(), &"ord_other".into()).unwrap();
+    let mut replaced = mount(fixture.host.clone(), &config);
+    leptos::task::tick().await;
+    assert!(fixture.find("form.doku-form").is_none());
+    assert!(
+        fixture.find("[role=alert]").is_some(),
+        "the new (misconfigured) widget shows instead"
+    );
+    replaced.unmount();
 }

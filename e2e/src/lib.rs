@@ -1,31 +1,27 @@
-//! What the end-to-end tests share: the release build, the servers on loopback ports
-//! of their own choosing, and a headless Chromium driven through chromedriver.
+//! What the end-to-end tests share: the release build, and a headless Chromium driven
+//! through chromedriver on a loopback port of its own. The servers come from
+//! `doku-testkit`.
 
-use doku_proxy::app::App;
-use doku_proxy::config::Config;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::elements::{Element, ShadowRoot};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
-/// The workspace's root directory.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+/// How long any one wait in a browser may take.
+pub const WAIT: Duration = Duration::from_secs(20);
 
 /// The release build of the widget (`trunk build --release`), checked to be there.
 pub fn release_dist() -> PathBuf {
-    let dist = workspace_root().join("dist");
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
     let built = [
         "index.html",
         "doku-checkout.js",
         "doku-checkout_bg.wasm",
         "doku-embed.js",
+        "doku-checkout.css",
     ]
     .iter()
     .all(|file| dist.join(file).is_file());
@@ -37,124 +33,152 @@ pub fn release_dist() -> PathBuf {
     dist
 }
 
-/// A proxy serving in-process on a loopback port it chose, with a fresh SQLite database
-/// in a temporary directory; stops (and removes the directory) when dropped.
-pub struct Proxy {
-    /// Where it listens.
-    pub address: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    dir: PathBuf,
+/// chromedriver on a free loopback port, and one headless Chromium session; both end
+/// when dropped (call [`Browser::close`] to end the session cleanly).
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    driver: Child,
 }
 
-impl Proxy {
-    /// Starts the proxy serving `dist`, with `extra` `doku-proxy serve` flags.
-    pub async fn start(dist: PathBuf, extra: &[String]) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let address = listener.local_addr().expect("local address");
-        let dir = unique_temp_dir("doku-e2e-proxy");
-        let secret = dir.join("secret");
-        std::fs::write(&secret, "e2e-secret").expect("write the secret file");
-        let mut args = vec![
-            format!("--listen={address}"),
-            format!("--dist-dir={}", dist.display()),
-            format!("--database-url=sqlite://{}", dir.join("proxy.db").display()),
-            format!("--secret-file={}", secret.display()),
-            "--project-id=1".to_string(),
-        ];
-        args.extend(extra.iter().cloned());
-        let config = Config::from_args(args).expect("a valid proxy configuration");
-        let app = App::start(config).await.expect("the proxy starts");
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let shutdown = async {
-                stopped.await.ok();
-            };
-            doku_proxy::server::serve(listener, app, shutdown)
-                .await
-                .expect("proxy serves");
-        });
-        Proxy {
-            address,
-            stop: Some(stop),
-            dir,
-        }
-    }
-
-    /// The URL of `path` on this proxy.
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            stop.send(()).ok();
-        }
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
-
-/// A new empty directory under the system's temporary directory.
-pub fn unique_temp_dir(prefix: &str) -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("create a temporary directory");
-    dir
-}
-
-/// chromedriver on a free loopback port; killed when dropped.
-pub struct Chromedriver {
-    child: Child,
-    port: u16,
-}
-
-impl Chromedriver {
-    /// Starts `chromedriver` (or `$CHROMEDRIVER`) and waits until it answers.
-    pub fn start() -> Chromedriver {
+impl Browser {
+    /// Starts chromedriver (`$CHROMEDRIVER` or on `PATH`) and a headless Chromium,
+    /// optionally with another user agent.
+    pub async fn start(user_agent: Option<&str>) -> Browser {
         let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port();
-        let child = Command::new(&program)
+        let mut driver = Command::new(&program)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {program} (run scripts/setup.sh): {e}"));
-        let driver = Chromedriver { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + WAIT;
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not start on port {port}"
-            );
+            if Instant::now() > deadline {
+                driver.kill().ok();
+                panic!("chromedriver did not start on port {port}");
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
-        driver
-    }
-
-    /// A new headless Chromium session.
-    pub async fn browser(&self) -> Client {
-        let mut options = json!({ "args": CHROMIUM_FLAGS });
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        if let Some(user_agent) = user_agent {
+            args.push(format!("--user-agent={user_agent}"));
+        }
+        let mut options = json!({ "args": args });
         if let Some(binary) = chromium_binary() {
             options["binary"] = json!(binary);
         }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), options);
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .connect(&format!("http://127.0.0.1:{port}"))
             .await
-            .expect("a chromedriver session")
+            .expect("a chromedriver session");
+        Browser { client, driver }
+    }
+
+    /// The widget's shadow root on the current page, once it is there.
+    pub async fn widget(&self) -> ShadowRoot {
+        let host = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("#doku-checkout[data-doku-mounted]"))
+            .await
+            .expect("the widget's element");
+        host.shadow_root().await.expect("the widget's shadow root")
+    }
+
+    /// Waits until the widget shows an element matching `selector`.
+    pub async fn in_widget(&self, selector: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let root = self.widget().await;
+            if let Ok(element) = root.find(Locator::Css(selector)).await {
+                return element;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the widget never showed {selector}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the page's URL satisfies `condition`; returns it.
+    pub async fn url_where(&self, what: &str, condition: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let url = self
+                .client
+                .current_url()
+                .await
+                .expect("the current URL")
+                .to_string();
+            if condition(&url) {
+                return url;
+            }
+            assert!(Instant::now() < deadline, "never reached {what}; at {url}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Types the customer's details into the widget and presses Pay.
+    pub async fn pay(&self, first_name: &str, email: &str) {
+        self.in_widget("input[type=text]")
+            .await
+            .send_keys(first_name)
+            .await
+            .expect("type the name");
+        self.in_widget("input[type=email]")
+            .await
+            .send_keys(email)
+            .await
+            .expect("type the email");
+        self.in_widget("button.doku-pay")
+            .await
+            .click()
+            .await
+            .expect("press Pay");
+    }
+
+    /// Presses `success` or `decline` on the emulated DOKU page.
+    pub async fn press_on_doku(&self, button: &str) {
+        self.url_where("the DOKU page", |url| url.contains("/doku/"))
+            .await;
+        let button = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Id(&format!("doku-{button}")))
+            .await
+            .expect("DOKU's buttons");
+        button.click().await.expect("press the DOKU button");
+    }
+
+    /// The text of the widget's result once it shows one.
+    pub async fn result(&self) -> String {
+        self.in_widget(".doku-result")
+            .await
+            .text()
+            .await
+            .expect("the result's text")
+    }
+
+    /// Ends the session and chromedriver.
+    pub async fn close(mut self) {
+        self.client.clone().close().await.ok();
+        self.driver.kill().ok();
+        self.driver.wait().ok();
     }
 }
 
-impl Drop for Chromedriver {
+impl Drop for Browser {
     fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
+        self.driver.kill().ok();
+        self.driver.wait().ok();
     }
 }
 

@@ -39,6 +39,7 @@ fn page(title: &str, extra_css: &str, body: &str) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/doku-checkout.css">
 <link rel="stylesheet" href="/{extra_css}">
 <link rel="modulepreload" href="/doku-checkout.js">

@@ -6,7 +6,7 @@
 // Test helpers may unwrap like the tests themselves: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use doku_testkit as support;
 
 use serde_json::{Value, json};
 use support::{API_KEY, SHOP_ORIGIN, TestProxy, platform_callback};

@@ -4,7 +4,7 @@
 // Test helpers may unwrap like the tests themselves: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use doku_testkit as support;
 
 use std::process::Output;
 use support::{API_KEY, Stack, StackOptions};

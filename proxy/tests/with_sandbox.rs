@@ -5,7 +5,7 @@
 // Test helpers may unwrap like the tests themselves: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use doku_testkit as support;
 
 use ecommpay_sandbox::Faults;
 use ecommpay_sandbox::delivery::{DeliveryCopy, DeliveryState};

@@ -1,6 +1,7 @@
-//! Shared by the proxy's integration tests: real databases (an SQLite file and a fresh
-//! database on the PostgreSQL server `make test` starts), cleaned up afterwards.
-#![allow(dead_code)]
+//! What the proxy's integration tests and the end-to-end tests share: real databases
+//! (an SQLite file, or a fresh database on the PostgreSQL server `make test` starts),
+//! the sandbox as the platform and the proxy, each on a loopback port of its own, all
+//! removed when dropped.
 
 use sqlx::Connection;
 use std::path::PathBuf;
@@ -118,6 +119,11 @@ pub struct TestProxy {
 impl TestProxy {
     /// Starts a proxy on `db` with `extra` `doku-proxy serve` flags.
     pub async fn start(db: TestDb, extra: &[String]) -> TestProxy {
+        TestProxy::start_serving(db, None, extra).await
+    }
+
+    /// Starts a proxy on `db` serving the widget build in `dist` (else an empty one).
+    pub async fn start_serving(db: TestDb, dist: Option<PathBuf>, extra: &[String]) -> TestProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
@@ -129,11 +135,12 @@ impl TestProxy {
             "<!doctype html><title>dist</title>",
         )
         .expect("write dist");
+        let dist = dist.unwrap_or_else(|| dir.join("dist"));
         std::fs::write(dir.join("secret"), SECRET).expect("write the secret");
         std::fs::write(dir.join("keys"), API_KEY).expect("write the API keys");
         let mut args = vec![
             format!("--listen={address}"),
-            format!("--dist-dir={}", dir.join("dist").display()),
+            format!("--dist-dir={}", dist.display()),
             format!("--database-url={}", db.url),
             format!("--secret-file={}", dir.join("secret").display()),
             format!("--api-keys-file={}", dir.join("keys").display()),
@@ -319,6 +326,8 @@ pub struct StackOptions {
     pub max_attempts: u32,
     /// More `doku-proxy serve` flags.
     pub proxy_flags: Vec<String>,
+    /// The widget build the proxy serves (default: an empty one).
+    pub dist: Option<PathBuf>,
 }
 
 impl Default for StackOptions {
@@ -328,6 +337,7 @@ impl Default for StackOptions {
             platform_threshold: std::time::Duration::from_secs(600),
             max_attempts: 6,
             proxy_flags: Vec::new(),
+            dist: None,
         }
     }
 }
@@ -368,7 +378,7 @@ impl Stack {
             format!("--gate-url={}", sandbox.base_url),
         ];
         flags.extend(options.proxy_flags);
-        let proxy = TestProxy::start(db, &flags).await;
+        let proxy = TestProxy::start_serving(db, options.dist, &flags).await;
         Stack { sandbox, proxy }
     }
 

@@ -1,0 +1,240 @@
+//! The customer's journey in headless Chromium: the release widget served by the proxy,
+//! the sandbox as the platform and DOKU, everything on loopback.
+
+// Test helpers may unwrap like the tests themselves: a panic is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use doku_e2e::{Browser, release_dist};
+use doku_testkit::{Stack, StackOptions};
+use fantoccini::Locator;
+use serde_json::Value;
+
+async fn stack(mode: &'static str) -> Stack {
+    let options = StackOptions {
+        mode,
+        dist: Some(release_dist()),
+        ..StackOptions::default()
+    };
+    Stack::start(doku_testkit::sqlite(), options).await
+}
+
+/// The payments the proxy holds for `order_id`.
+async fn payments_of(stack: &Stack, order_id: &str) -> Vec<Value> {
+    let list: Value = stack
+        .proxy
+        .merchant_get("/api/payments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["order_id"] == order_id)
+        .cloned()
+        .collect()
+}
+
+/// Opens the hosted checkout of a new order of `amount` and pays it on DOKU with
+/// `button`; returns the order id and the text of the result the widget shows.
+async fn journey(stack: &Stack, browser: &Browser, amount: i64, button: &str) -> (String, String) {
+    let order_id = stack.proxy.order(amount).await;
+    browser
+        .client
+        .goto(&stack.proxy.url(&format!("/pay/{order_id}")))
+        .await
+        .unwrap();
+    browser.pay("Budi", "budi@example.com").await;
+    browser.press_on_doku(button).await;
+    let back = browser
+        .url_where("the shop again", |url| url.starts_with(&stack.proxy.base))
+        .await;
+    assert!(back.contains(&format!("/pay/{order_id}")), "{back}");
+    let result = browser.result().await;
+    (order_id, result)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn payment_page_success_and_decline() {
+    let stack = stack("payment-page").await;
+    let browser = Browser::start(None).await;
+
+    let (order_id, result) = journey(&stack, &browser, 15_000_000, "success").await;
+    assert!(result.contains("Payment successful"), "{result}");
+    assert!(
+        result.contains("IDR 150,000 paid with DOKU Wallet."),
+        "{result}"
+    );
+    let url = browser.client.current_url().await.unwrap();
+    assert!(
+        url.query().is_none(),
+        "the payment_id is tidied away: {url}"
+    );
+    let payments = payments_of(&stack, &order_id).await;
+    assert_eq!(
+        (payments.len(), payments[0]["status"].as_str()),
+        (1, Some("success"))
+    );
+
+    let (_, result) = journey(&stack, &browser, 40_000, "success").await;
+    assert!(result.contains("Payment declined"), "{result}");
+    assert!(result.contains("Code 20000"), "{result}");
+
+    browser.close().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gate_post_redirect_success_and_decline() {
+    let stack = stack("gate").await;
+    let browser = Browser::start(None).await;
+
+    let (order_id, result) = journey(&stack, &browser, 15_000_000, "success").await;
+    assert!(result.contains("Payment successful"), "{result}");
+    let payments = payments_of(&stack, &order_id).await;
+    let payment_id = payments[0]["payment_id"].as_str().unwrap();
+    let platform = stack
+        .sandbox
+        .sandbox
+        .payment(doku_testkit::PROJECT_ID, payment_id)
+        .unwrap();
+    assert_eq!(
+        platform.interface, "gate",
+        "paid through Gate's POST redirect"
+    );
+
+    let (_, result) = journey(&stack, &browser, 15_000_000, "decline").await;
+    assert!(result.contains("Payment declined"), "{result}");
+    assert!(
+        result.contains("cancelled on the DOKU Wallet page"),
+        "{result}"
+    );
+
+    browser.close().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_double_click_makes_one_payment() {
+    let stack = stack("payment-page").await;
+    let browser = Browser::start(None).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    browser
+        .client
+        .goto(&stack.proxy.url(&format!("/pay/{order_id}")))
+        .await
+        .unwrap();
+    browser
+        .in_widget("input[type=text]")
+        .await
+        .send_keys("Budi")
+        .await
+        .unwrap();
+    browser
+        .in_widget("input[type=email]")
+        .await
+        .send_keys("budi@example.com")
+        .await
+        .unwrap();
+    // Three presses in the same task: a double click and an Enter.
+    browser
+        .client
+        .execute(
+            "const root = document.getElementById('doku-checkout').shadowRoot;
+             const button = root.querySelector('button.doku-pay');
+             button.click(); button.click(); root.querySelector('form').requestSubmit();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.press_on_doku("success").await;
+    assert!(browser.result().await.contains("Payment successful"));
+    assert_eq!(payments_of(&stack, &order_id).await.len(), 1);
+    browser.close().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_status_in_the_return_url_shows_the_real_one() {
+    let stack = stack("payment-page").await;
+    let browser = Browser::start(None).await;
+    let (order_id, result) = journey(&stack, &browser, 40_400, "success").await;
+    assert!(result.contains("Payment declined"), "{result}");
+    let payment_id = payments_of(&stack, &order_id).await[0]["payment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let forged = stack.proxy.url(&format!(
+        "/pay/{order_id}?payment_id={payment_id}&status=success&code=0"
+    ));
+    browser.client.goto(&forged).await.unwrap();
+    let result = browser.result().await;
+    assert!(
+        result.contains("Payment declined"),
+        "the proxy decides, not the URL: {result}"
+    );
+    browser.close().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_return_that_lost_its_query_still_finds_the_payment() {
+    let stack = stack("payment-page").await;
+    let browser = Browser::start(None).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    let checkout = stack.proxy.url(&format!("/pay/{order_id}"));
+    browser.client.goto(&checkout).await.unwrap();
+    browser.pay("Budi", "budi@example.com").await;
+    browser
+        .url_where("the DOKU page", |url| url.contains("/doku/"))
+        .await;
+    // Pay on DOKU without following its redirect, then come back without a query.
+    browser
+        .client
+        .execute(
+            "await fetch(location.href, {method: 'POST', body: new URLSearchParams({action: 'success'}), redirect: 'manual'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.client.goto(&checkout).await.unwrap();
+    let result = browser.result().await;
+    assert!(
+        result.contains("Payment successful"),
+        "found through the pending record: {result}"
+    );
+    browser.close().await;
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn safari_is_warned_and_chromium_is_not() {
+    let stack = stack("payment-page").await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    let checkout = stack.proxy.url(&format!("/pay/{order_id}"));
+    let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
+
+    let browser = Browser::start(Some(safari)).await;
+    browser.client.goto(&checkout).await.unwrap();
+    let warning = browser
+        .in_widget(".doku-warning")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        warning.contains("Safari may not open the DOKU Wallet page"),
+        "{warning}"
+    );
+    browser.close().await;
+
+    let browser = Browser::start(None).await;
+    browser.client.goto(&checkout).await.unwrap();
+    browser.in_widget("form.doku-form").await;
+    let root = browser.widget().await;
+    assert!(root.find(Locator::Css(".doku-warning")).await.is_err());
+    browser.close().await;
+    stack.stop().await;
+}

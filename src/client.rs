@@ -1,0 +1,177 @@
+//! The widget's client for the merchant's proxy. [`Backend`] is the seam tests stub;
+//! [`HttpBackend`] is the real one, over `fetch` with a timeout.
+
+use doku_protocol::{CreateSession, OrderView, ProblemDocument, SessionView};
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestInit, Response};
+
+/// A future on this (single) thread.
+pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// Why a call to the proxy failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientError {
+    /// No answer (offline, DNS, CORS refusal, timeout).
+    Network,
+    /// The proxy answered with a problem document.
+    Problem(ProblemDocument),
+    /// The proxy answered something that is not the contract.
+    Unexpected(String),
+}
+
+impl ClientError {
+    /// The problem's code, or `network` / `unexpected`.
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::Network => "network",
+            ClientError::Problem(problem) => &problem.code,
+            ClientError::Unexpected(_) => "unexpected",
+        }
+    }
+
+    /// An English description, for events and the console.
+    pub fn message(&self) -> String {
+        match self {
+            ClientError::Network => "the proxy could not be reached".into(),
+            ClientError::Problem(problem) => problem.detail.clone(),
+            ClientError::Unexpected(what) => what.clone(),
+        }
+    }
+}
+
+/// What the widget asks the proxy.
+pub trait Backend {
+    /// `GET /api/checkout/orders/{order_id}`.
+    fn order<'a>(&'a self, order_id: &'a str) -> LocalFuture<'a, Result<OrderView, ClientError>>;
+    /// `POST /api/checkout/sessions` with `Idempotency-Key: key`.
+    fn open_session<'a>(
+        &'a self,
+        request: &'a CreateSession,
+        key: &'a str,
+    ) -> LocalFuture<'a, Result<SessionView, ClientError>>;
+    /// `GET /api/checkout/sessions/{payment_id}`.
+    fn session<'a>(
+        &'a self,
+        payment_id: &'a str,
+    ) -> LocalFuture<'a, Result<SessionView, ClientError>>;
+}
+
+/// The proxy over HTTP.
+#[derive(Debug, Clone)]
+pub struct HttpBackend {
+    base: String,
+    timeout_ms: i32,
+}
+
+impl HttpBackend {
+    /// A client for the proxy at `base` (absolute, without a trailing slash).
+    pub fn new(base: &str, timeout_ms: i32) -> HttpBackend {
+        HttpBackend {
+            base: base.trim_end_matches('/').to_string(),
+            timeout_ms,
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(String, &str)>,
+    ) -> Result<T, ClientError> {
+        let window = web_sys::window().ok_or(ClientError::Network)?;
+        let init = RequestInit::new();
+        init.set_method(method);
+        let headers = Headers::new().map_err(|_| ClientError::Network)?;
+        headers.set("Accept", "application/json").ok();
+        if let Some((json, key)) = &body {
+            headers.set("Content-Type", "application/json").ok();
+            headers.set("Idempotency-Key", key).ok();
+            init.set_body(&JsValue::from_str(json));
+        }
+        init.set_headers(&headers);
+        // Give up after the timeout rather than leave the customer waiting on a spinner.
+        let controller = AbortController::new().ok();
+        let timer = controller.as_ref().and_then(|controller| {
+            let signal = controller.clone();
+            let abort = wasm_bindgen::closure::Closure::once_into_js(move || signal.abort());
+            init.set_signal(Some(&controller.signal()));
+            window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    abort.unchecked_ref(),
+                    self.timeout_ms,
+                )
+                .ok()
+        });
+        let url = format!("{}{path}", self.base);
+        let answer = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
+        if let Some(timer) = timer {
+            window.clear_timeout_with_handle(timer);
+        }
+        let response: Response = answer
+            .map_err(|_| ClientError::Network)?
+            .dyn_into()
+            .map_err(|_| ClientError::Network)?;
+        let json = match response.json() {
+            Ok(promise) => JsFuture::from(promise).await.ok(),
+            Err(_) => None,
+        };
+        let status = response.status();
+        match (response.ok(), json) {
+            (true, Some(json)) => serde_wasm_bindgen::from_value(json)
+                .map_err(|e| ClientError::Unexpected(format!("{path}: {e}"))),
+            (false, Some(json)) => match serde_wasm_bindgen::from_value::<ProblemDocument>(json) {
+                Ok(problem) => Err(ClientError::Problem(problem)),
+                Err(_) => Err(ClientError::Unexpected(format!("{path}: HTTP {status}"))),
+            },
+            (_, None) => Err(ClientError::Unexpected(format!(
+                "{path}: HTTP {status} without JSON"
+            ))),
+        }
+    }
+}
+
+/// `segment` percent-encoded for a URL path.
+fn path_segment(segment: &str) -> String {
+    String::from(js_sys::encode_uri_component(segment))
+}
+
+impl Backend for HttpBackend {
+    fn order<'a>(&'a self, order_id: &'a str) -> LocalFuture<'a, Result<OrderView, ClientError>> {
+        Box::pin(async move {
+            let path = format!("/api/checkout/orders/{}", path_segment(order_id));
+            self.call("GET", &path, None).await
+        })
+    }
+
+    fn open_session<'a>(
+        &'a self,
+        request: &'a CreateSession,
+        key: &'a str,
+    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
+        Box::pin(async move {
+            let json = serde_wasm_bindgen::to_value(request)
+                .ok()
+                .and_then(|value| js_sys::JSON::stringify(&value).ok())
+                .and_then(|text| text.as_string())
+                .ok_or_else(|| {
+                    ClientError::Unexpected("the request could not be encoded".into())
+                })?;
+            self.call("POST", "/api/checkout/sessions", Some((json, key)))
+                .await
+        })
+    }
+
+    fn session<'a>(
+        &'a self,
+        payment_id: &'a str,
+    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
+        Box::pin(async move {
+            let path = format!("/api/checkout/sessions/{}", path_segment(payment_id));
+            self.call("GET", &path, None).await
+        })
+    }
+}
