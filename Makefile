@@ -14,12 +14,13 @@ export CARGO_TERM_COLOR ?= never
 WASM := --target wasm32-unknown-unknown
 
 .NOTPARALLEL:
-.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build test-e2e
+.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size
 
 help:
 	@echo "make demo   install what is missing, build the widget, serve the demo shop on http://127.0.0.1:8080"
 	@echo "make test   install what is missing and run every check and test"
-	@echo "steps:      setup lint test-native test-browser build test-e2e"
+	@echo "steps:      setup lint test-native test-browser build size-check test-e2e"
+	@echo "measures:   size"
 
 setup:
 	scripts/setup.sh
@@ -27,7 +28,7 @@ setup:
 demo: setup build
 	scripts/demo.sh
 
-test: setup lint test-native test-browser build test-e2e
+test: setup lint test-native test-browser build size-check test-e2e
 
 lint: fmt-check clippy
 
@@ -46,6 +47,15 @@ test-browser:
 
 build:
 	trunk build --release
+
+# The widget's first download against size-budget.json.
+size-check:
+	node scripts/size.mjs --check
+
+# Sizes of every asset, raw / gzip / brotli, beside Adyen Web's DOKU checkout.
+size: setup build
+	npm ci --prefix bench/node --no-audit --no-fund
+	node scripts/size.mjs --compare
 
 test-e2e:
 	cargo test -p doku-e2e

@@ -73,15 +73,20 @@ else
     cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 
-step "wasm-opt from npm binaryen (Debian's corrupts the widget)"
+step "build tools from npm: wasm-opt (binaryen; Debian's corrupts the widget), esbuild"
 wasm_opt=tools/node_modules/.bin/wasm-opt
+esbuild=tools/node_modules/.bin/esbuild
 wanted=$(trunk_tool_version wasm_opt)
-if [ "$("$wasm_opt" --version 2>/dev/null | sed -n 's/.*(\(version_[0-9]*\)).*/\1/p')" = "$wanted" ]; then
-    skip "already installed ($wanted)"
+wanted_esbuild=$(sed -n 's/.*"esbuild": *"\([^"]*\)".*/\1/p' tools/package.json)
+installed() {
+    [ "$("$wasm_opt" --version 2>/dev/null | sed -n 's/.*(\(version_[0-9]*\)).*/\1/p')" = "$wanted" ] \
+        && [ "$("$esbuild" --version 2>/dev/null)" = "$wanted_esbuild" ]
+}
+if installed; then
+    skip "already installed (wasm-opt $wanted, esbuild $wanted_esbuild)"
 else
     npm ci --prefix tools --no-audit --no-fund
-    found=$("$wasm_opt" --version | sed -n 's/.*(\(version_[0-9]*\)).*/\1/p')
-    [ "$found" = "$wanted" ] || die "tools/package.json gives wasm-opt $found but Trunk.toml wants $wanted"
+    installed || die "tools/package.json must give wasm-opt $wanted (as Trunk.toml wants) and esbuild $wanted_esbuild"
 fi
 
 step "cargo fetch (trunk builds offline)"

@@ -1,8 +1,8 @@
 //! The widget's client for the merchant's proxy. [`Backend`] is the seam tests stub;
 //! [`HttpBackend`] is the real one, over `fetch` with a timeout.
 
+use crate::wire::{self, Malformed};
 use doku_protocol::{CreateSession, OrderView, ProblemDocument, SessionView};
-use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
 use wasm_bindgen::{JsCast, JsValue};
@@ -76,11 +76,12 @@ impl HttpBackend {
         }
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn call<T>(
         &self,
         method: &str,
         path: &str,
         body: Option<(String, &str)>,
+        read: fn(&JsValue) -> Result<T, Malformed>,
     ) -> Result<T, ClientError> {
         let window = web_sys::window().ok_or(ClientError::Network)?;
         let init = RequestInit::new();
@@ -121,9 +122,10 @@ impl HttpBackend {
         };
         let status = response.status();
         match (response.ok(), json) {
-            (true, Some(json)) => serde_wasm_bindgen::from_value(json)
-                .map_err(|e| ClientError::Unexpected(format!("{path}: {e}"))),
-            (false, Some(json)) => match serde_wasm_bindgen::from_value::<ProblemDocument>(json) {
+            (true, Some(json)) => read(&json).map_err(|Malformed(field)| {
+                ClientError::Unexpected(format!("{path}: bad {field}"))
+            }),
+            (false, Some(json)) => match wire::problem(&json) {
                 Ok(problem) => Err(ClientError::Problem(problem)),
                 Err(_) => Err(ClientError::Unexpected(format!("{path}: HTTP {status}"))),
             },
@@ -143,7 +145,7 @@ impl Backend for HttpBackend {
     fn order<'a>(&'a self, order_id: &'a str) -> LocalFuture<'a, Result<OrderView, ClientError>> {
         Box::pin(async move {
             let path = format!("/api/checkout/orders/{}", path_segment(order_id));
-            self.call("GET", &path, None).await
+            self.call("GET", &path, None, wire::order_view).await
         })
     }
 
@@ -153,15 +155,14 @@ impl Backend for HttpBackend {
         key: &'a str,
     ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
         Box::pin(async move {
-            let json = serde_wasm_bindgen::to_value(request)
-                .ok()
-                .and_then(|value| js_sys::JSON::stringify(&value).ok())
-                .and_then(|text| text.as_string())
-                .ok_or_else(|| {
-                    ClientError::Unexpected("the request could not be encoded".into())
-                })?;
-            self.call("POST", "/api/checkout/sessions", Some((json, key)))
-                .await
+            let json = wire::create_session(request);
+            self.call(
+                "POST",
+                "/api/checkout/sessions",
+                Some((json, key)),
+                wire::session_view,
+            )
+            .await
         })
     }
 
@@ -171,7 +172,7 @@ impl Backend for HttpBackend {
     ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
         Box::pin(async move {
             let path = format!("/api/checkout/sessions/{}", path_segment(payment_id));
-            self.call("GET", &path, None).await
+            self.call("GET", &path, None, wire::session_view).await
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod money;
 pub mod redirect;
 pub mod return_flow;
 pub mod storage;
+pub mod wire;
 
 use checkout::{Checkout, CheckoutProps, ConfigProblem, ConfigProblemProps, Services};
 use client::HttpBackend;
@@ -24,7 +25,6 @@ use leptos::prelude::*;
 use return_flow::Timing;
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::prelude::*;
@@ -39,7 +39,7 @@ const MOUNTED_MARK: &str = "data-doku-mounted";
 thread_local! {
     /// Every mounted widget's view, by id. Widgets live with the page: dropping a
     /// [`Widget`] handle (or the page's JavaScript losing it) leaves the widget mounted.
-    static MOUNTED: RefCell<HashMap<u32, Box<dyn Any>>> = RefCell::new(HashMap::new());
+    static MOUNTED: RefCell<Vec<(u32, Box<dyn Any>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A handle on a mounted widget; [`Widget::unmount`] removes it.
@@ -59,7 +59,11 @@ impl Widget {
 
 /// Removes widget `id` (if it is still there) from `element`.
 fn unmount_element(element: &HtmlElement, id: u32) {
-    let view = MOUNTED.with(|mounted| mounted.borrow_mut().remove(&id));
+    let view = MOUNTED.with(|mounted| {
+        let mut mounted = mounted.borrow_mut();
+        let index = mounted.iter().position(|(mounted_id, _)| *mounted_id == id);
+        index.map(|index| mounted.swap_remove(index))
+    });
     // Dropping the view's handle unmounts it; the shadow root is then emptied.
     drop(view);
     if let Some(root) = element.shadow_root() {
@@ -194,7 +198,7 @@ fn mount_view(
     element.set_attribute(MOUNTED_MARK, &id.to_string()).ok();
     if let Ok(container) = shadow_container(&element, stylesheet) {
         let handle: Box<dyn Any> = Box::new(leptos::mount::mount_to(container, view));
-        MOUNTED.with(|mounted| mounted.borrow_mut().insert(id, handle));
+        MOUNTED.with(|mounted| mounted.borrow_mut().push((id, handle)));
     }
     Widget { element, id }
 }

@@ -4,10 +4,9 @@
 //! current page consistent.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 thread_local! {
-    static MEMORY: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+    static MEMORY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
@@ -17,14 +16,20 @@ fn session_storage() -> Option<web_sys::Storage> {
 fn get(name: &str) -> Option<String> {
     match session_storage() {
         Some(storage) => storage.get_item(name).ok().flatten(),
-        None => MEMORY.with(|m| m.borrow().get(name).cloned()),
+        None => MEMORY.with(|m| {
+            m.borrow()
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }),
     }
 }
 
 fn set(name: &str, value: &str) {
     let stored = session_storage().is_some_and(|s| s.set_item(name, value).is_ok());
     if !stored {
-        MEMORY.with(|m| m.borrow_mut().insert(name.to_string(), value.to_string()));
+        remove(name);
+        MEMORY.with(|m| m.borrow_mut().push((name.to_string(), value.to_string())));
     }
 }
 
@@ -32,7 +37,7 @@ fn remove(name: &str) {
     if let Some(storage) = session_storage() {
         storage.remove_item(name).ok();
     }
-    MEMORY.with(|m| m.borrow_mut().remove(name));
+    MEMORY.with(|m| m.borrow_mut().retain(|(k, _)| k != name));
 }
 
 fn key_name(order_id: &str) -> String {

@@ -21,7 +21,7 @@ use doku_protocol::{
     UncheckedRedirect,
 };
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -141,7 +141,7 @@ fn get_redirect(url: &str) -> UncheckedRedirect {
     UncheckedRedirect {
         method: "GET".into(),
         url: url.into(),
-        body: BTreeMap::new(),
+        body: Vec::new(),
     }
 }
 
@@ -339,8 +339,10 @@ impl Fixture {
     }
 
     async fn ready(&self) {
-        self.until("the form", |f| f.find("form.doku-form").is_some())
-            .await;
+        self.until("the form", |f| {
+            f.find("form.doku-form:not([hidden])").is_some()
+        })
+        .await;
     }
 }
 
@@ -427,7 +429,7 @@ async fn the_summary_and_form_render_in_a_shadow_root_in_indonesian() {
         Some("id")
     );
     assert!(
-        fixture.find(".doku-warning").is_none(),
+        fixture.find(".doku-warning:not([hidden])").is_none(),
         "no Safari warning in Chrome"
     );
     assert_eq!(fixture.event_names(), ["doku:ready"]);
@@ -449,18 +451,20 @@ async fn english_formats_rupiah_and_other_currencies_get_the_conversion_note() {
         fixture.text(".doku-pay"),
         "Pay IDR 150,000 with DOKU Wallet"
     );
-    assert!(!fixture.root().text_content().unwrap().contains("converted"));
+    let note = ".doku-summary .doku-muted:not([hidden])";
+    assert!(
+        fixture.find(note).is_none(),
+        "no conversion note for rupiah"
+    );
     drop(fixture);
 
     let fixture = Fixture::mount(&[("locale", "en")], stub(order(999, "USD")), CHROME);
     fixture.ready().await;
     assert_eq!(fixture.text(".doku-amount"), "USD 9.99");
+    let note = fixture.text(".doku-summary .doku-muted:not([hidden])");
     assert!(
-        fixture
-            .root()
-            .text_content()
-            .unwrap()
-            .contains("converted to IDR and rounded to 1,000.00 IDR")
+        note.contains("converted to IDR and rounded to 1,000.00 IDR"),
+        "{note}"
     );
 }
 
@@ -726,9 +730,10 @@ async fn a_get_redirect_keeps_its_query_and_records_the_pending_payment() {
 
 #[wasm_bindgen_test]
 async fn gate_waits_for_the_post_redirect_and_submits_doku_fields() {
-    let mut body = BTreeMap::new();
-    body.insert("MALLID".to_string(), BodyValue::Number(4038.0));
-    body.insert("WORDS".to_string(), BodyValue::Text("2e2d93c4".into()));
+    let body = vec![
+        ("MALLID".to_string(), BodyValue::Number("4038".into())),
+        ("WORDS".to_string(), BodyValue::Text("2e2d93c4".into())),
+    ];
     let redirect = UncheckedRedirect {
         method: "POST".into(),
         url: "https://pay.doku.com/Suite/Receive".into(),
@@ -775,8 +780,7 @@ async fn gate_waits_for_the_post_redirect_and_submits_doku_fields() {
 #[wasm_bindgen_test]
 async fn unsafe_redirects_never_navigate() {
     let nested = {
-        let mut body = BTreeMap::new();
-        body.insert("X".to_string(), BodyValue::Unsupported("object"));
+        let body = vec![("X".to_string(), BodyValue::Unsupported("object"))];
         UncheckedRedirect {
             method: "POST".into(),
             url: "https://pay.doku.com/Suite/Receive".into(),
@@ -905,7 +909,9 @@ async fn the_result_comes_from_the_proxy_never_from_the_url() {
     set_search("?status=success&payment_id=pay_abc234&step=3");
     let fixture = Fixture::mount_here(&[("locale", "en")], backend, CHROME);
     fixture
-        .until("the result", |f| f.find(".doku-result").is_some())
+        .until("the result", |f| {
+            f.find(".doku-result:not([hidden])").is_some()
+        })
         .await;
     assert_eq!(fixture.text(".doku-result h2"), "Payment declined");
     assert!(
@@ -928,11 +934,13 @@ async fn the_result_comes_from_the_proxy_never_from_the_url() {
         web_sys::window().unwrap().location().search().unwrap(),
         "?status=success&step=3"
     );
-    let focused = fixture
-        .root()
-        .active_element()
-        .expect("focus on the result");
-    assert_eq!(focused.tag_name(), "H2");
+    fixture
+        .until("focus on the result's heading", |f| {
+            f.root()
+                .active_element()
+                .is_some_and(|e| e.tag_name() == "H2")
+        })
+        .await;
 
     // Try again starts a new attempt (a new idempotency key).
     fixture.click(".doku-result .doku-pay");
@@ -1073,7 +1081,9 @@ async fn markup_from_outside_renders_as_text() {
         CHROME,
     );
     fixture
-        .until("the result", |f| f.find(".doku-result").is_some())
+        .until("the result", |f| {
+            f.find(".doku-result:not([hidden])").is_some()
+        })
         .await;
     assert!(
         fixture.text(".doku-result").contains("Code <i>20101</i>"),
@@ -1120,10 +1130,12 @@ async fn orders_that_cannot_be_paid_say_why() {
     paid.paid = true;
     let fixture = Fixture::mount(&[("locale", "id")], stub(paid), CHROME);
     fixture
-        .until("the notice", |f| f.find(".doku-notice").is_some())
+        .until("the notice", |f| {
+            f.find(".doku-notice:not([hidden])").is_some()
+        })
         .await;
-    assert_eq!(fixture.text(".doku-notice"), "Pesanan ini sudah dibayar.");
-    assert!(fixture.find("form").is_none());
+    assert_eq!(fixture.text(".doku-notice p"), "Pesanan ini sudah dibayar.");
+    assert!(fixture.find("form:not([hidden])").is_none());
 }
 
 #[wasm_bindgen_test]

@@ -160,7 +160,7 @@ impl Browser {
 
     /// The text of the widget's result once it shows one.
     pub async fn result(&self) -> String {
-        self.in_widget(".doku-result")
+        self.in_widget(".doku-result:not([hidden])")
             .await
             .text()
             .await

@@ -219,7 +219,7 @@ async fn safari_is_warned_and_chromium_is_not() {
     let browser = Browser::start(Some(safari)).await;
     browser.client.goto(&checkout).await.unwrap();
     let warning = browser
-        .in_widget(".doku-warning")
+        .in_widget(".doku-warning:not([hidden])")
         .await
         .text()
         .await
@@ -232,9 +232,13 @@ async fn safari_is_warned_and_chromium_is_not() {
 
     let browser = Browser::start(None).await;
     browser.client.goto(&checkout).await.unwrap();
-    browser.in_widget("form.doku-form").await;
+    browser.in_widget("form.doku-form:not([hidden])").await;
     let root = browser.widget().await;
-    assert!(root.find(Locator::Css(".doku-warning")).await.is_err());
+    assert!(
+        root.find(Locator::Css(".doku-warning:not([hidden])"))
+            .await
+            .is_err()
+    );
     browser.close().await;
     stack.stop().await;
 }

@@ -4,7 +4,6 @@
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// The longest redirect URL accepted.
@@ -18,9 +17,9 @@ pub struct UncheckedRedirect {
     pub method: String,
     /// Where to go.
     pub url: String,
-    /// The form fields to send.
-    #[serde(default)]
-    pub body: BTreeMap<String, BodyValue>,
+    /// The form fields to send, in order (a JSON object on the wire).
+    #[serde(default, with = "fields_as_object")]
+    pub body: Vec<(String, BodyValue)>,
 }
 
 /// A value of a redirect's body as sent. Only [`BodyValue::Text`] and
@@ -30,8 +29,9 @@ pub struct UncheckedRedirect {
 pub enum BodyValue {
     /// A string.
     Text(String),
-    /// A number (the platform sends some DOKU fields, e.g. `MALLID`, as numbers).
-    Number(f64),
+    /// A number (the platform sends some DOKU fields, e.g. `MALLID`, as numbers), as
+    /// its decimal text (`4038`, `10000.5`), which is what a form field sends.
+    Number(String),
     /// Something a form field cannot carry: its JSON kind (`object`, `list`, ...).
     Unsupported(&'static str),
 }
@@ -41,7 +41,7 @@ impl BodyValue {
     pub fn as_form_value(&self) -> Option<String> {
         match self {
             BodyValue::Text(text) => Some(text.clone()),
-            BodyValue::Number(number) if number.is_finite() => Some(number.to_string()),
+            BodyValue::Number(number) => Some(number.clone()),
             _ => None,
         }
     }
@@ -51,11 +51,12 @@ impl Serialize for BodyValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             BodyValue::Text(text) => serializer.serialize_str(text),
-            // Whole numbers travel as integers (`4038`, not `4038.0`), as the platform sent them.
-            BodyValue::Number(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
-                serializer.serialize_i64(*number as i64)
-            }
-            BodyValue::Number(number) => serializer.serialize_f64(*number),
+            // A number travels as a JSON number again (`4038`, not `"4038"`).
+            BodyValue::Number(text) => match (text.parse::<i64>(), text.parse::<f64>()) {
+                (Ok(integer), _) => serializer.serialize_i64(integer),
+                (_, Ok(float)) => serializer.serialize_f64(float),
+                _ => serializer.serialize_str(text),
+            },
             BodyValue::Unsupported(_) => serializer.serialize_none(),
         }
     }
@@ -82,13 +83,17 @@ impl<'de> Visitor<'de> for BodyValueVisitor {
         Ok(BodyValue::Text(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<BodyValue, E> {
-        Ok(BodyValue::Number(v as f64))
+        Ok(BodyValue::Number(v.to_string()))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<BodyValue, E> {
-        Ok(BodyValue::Number(v as f64))
+        Ok(BodyValue::Number(v.to_string()))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<BodyValue, E> {
-        Ok(BodyValue::Number(v))
+        Ok(if v.is_finite() {
+            BodyValue::Number(v.to_string())
+        } else {
+            BodyValue::Unsupported("number")
+        })
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<BodyValue, E> {
         Ok(BodyValue::Unsupported("boolean"))
@@ -109,6 +114,45 @@ impl<'de> Visitor<'de> for BodyValueVisitor {
             .is_some()
         {}
         Ok(BodyValue::Unsupported("object"))
+    }
+}
+
+/// `body` as a JSON object: `{"MALLID": 4038, ...}`.
+mod fields_as_object {
+    use super::BodyValue;
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    use serde::ser::{SerializeMap, Serializer};
+    use std::fmt;
+
+    pub(super) fn serialize<S: Serializer>(
+        fields: &[(String, BodyValue)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        for (name, value) in fields {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<(String, BodyValue)>, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Vec<(String, BodyValue)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of form fields")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    fields.push(entry);
+                }
+                Ok(fields)
+            }
+        }
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -144,7 +188,7 @@ pub struct RedirectPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RedirectError {
     /// The method is neither GET nor POST.
-    #[error("method {0:?} is not GET or POST")]
+    #[error("method \"{0}\" is not GET or POST")]
     Method(String),
     /// The URL's scheme is not https (or http to a loopback host).
     #[error("the URL's scheme is not https")]
@@ -159,7 +203,7 @@ pub enum RedirectError {
     #[error("host {0} is not on the allow-list")]
     HostNotAllowed(String),
     /// A body field that a form cannot carry.
-    #[error("body field {field:?} is {kind}, not a string or a number")]
+    #[error("body field \"{field}\" is {kind}, not a string or a number")]
     BodyValue {
         /// The field.
         field: String,
@@ -209,7 +253,7 @@ impl RedirectData {
                 }
                 let kind = match value {
                     BodyValue::Unsupported(kind) => kind,
-                    _ => "a non-finite number",
+                    _ => "text",
                 };
                 value
                     .as_form_value()
@@ -350,7 +394,7 @@ mod tests {
         UncheckedRedirect {
             method: method.into(),
             url: url.into(),
-            body: BTreeMap::new(),
+            body: Vec::new(),
         }
     }
 
@@ -467,8 +511,8 @@ mod tests {
         assert_eq!(
             data.body(),
             [
-                ("AMOUNT".to_string(), "10000.00".to_string()),
                 ("MALLID".to_string(), "4038".to_string()),
+                ("AMOUNT".to_string(), "10000.00".to_string()),
                 ("TRANSIDMERCHANT".to_string(), "1447000002341".to_string()),
             ]
         );

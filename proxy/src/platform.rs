@@ -9,7 +9,6 @@ use ecommpay::{
     Callback, PaymentPageError, PaymentPageRequest, PaymentStatus, RedirectMode, Signer,
 };
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// What the platform needs to know about a payment to open it.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +81,7 @@ pub fn status_update(callback: &Callback, config: &Config) -> StatusUpdate {
                 .body
                 .iter()
                 .map(|(field, value)| (field.clone(), body_value(value)))
-                .collect::<BTreeMap<_, _>>(),
+                .collect(),
         });
     if let Some(redirect) = &redirect
         && let Err(error) = RedirectData::validate(redirect, &config.redirect_policy)
@@ -104,10 +103,7 @@ pub fn status_update(callback: &Callback, config: &Config) -> StatusUpdate {
 fn body_value(value: &Value) -> BodyValue {
     match value {
         Value::String(text) => BodyValue::Text(text.clone()),
-        Value::Number(number) => number
-            .as_f64()
-            .map(BodyValue::Number)
-            .unwrap_or(BodyValue::Unsupported("number")),
+        Value::Number(number) => BodyValue::Number(number.to_string()),
         Value::Bool(_) => BodyValue::Unsupported("boolean"),
         Value::Null => BodyValue::Unsupported("null"),
         Value::Array(_) => BodyValue::Unsupported("list"),
@@ -160,7 +156,7 @@ pub fn payment_page_redirect(
     Ok(UncheckedRedirect {
         method: "GET".into(),
         url: request.signed_url(&config.payment_page_url, signer)?,
-        body: BTreeMap::new(),
+        body: Vec::new(),
     })
 }
 
