@@ -14,13 +14,13 @@ export CARGO_TERM_COLOR ?= never
 WASM := --target wasm32-unknown-unknown
 
 .NOTPARALLEL:
-.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size
+.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size bench
 
 help:
 	@echo "make demo   install what is missing, build the widget, serve the demo shop on http://127.0.0.1:8080"
 	@echo "make test   install what is missing and run every check and test"
 	@echo "steps:      setup lint test-native test-browser build size-check test-e2e"
-	@echo "measures:   size"
+	@echo "measures:   size bench (writes BENCHMARKS.md)"
 
 setup:
 	scripts/setup.sh
@@ -59,3 +59,8 @@ size: setup build
 
 test-e2e:
 	cargo test -p doku-e2e
+
+# Size, time to interactive, click to navigation and proxy load beside the alternatives;
+# writes BENCHMARKS.md.
+bench:
+	scripts/bench.sh

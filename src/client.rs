@@ -87,7 +87,8 @@ impl HttpBackend {
         let init = RequestInit::new();
         init.set_method(method);
         let headers = Headers::new().map_err(|_| ClientError::Network)?;
-        headers.set("Accept", "application/json").ok();
+        // No other headers on GETs: a page may preload the order (`<link rel=preload
+        // as=fetch>`), and the preloaded response is only reused for a plain request.
         if let Some((json, key)) = &body {
             headers.set("Content-Type", "application/json").ok();
             headers.set("Idempotency-Key", key).ok();

@@ -30,8 +30,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A page with the widget's assets, `body` inside `<main>`.
-fn page(title: &str, extra_css: &str, body: &str) -> String {
+/// A page with the widget's assets, `body` inside `<main>`; `preload` names an extra
+/// resource the widget will ask for (the order), so the browser fetches it in parallel.
+fn page(title: &str, extra_css: &str, preload: Option<&str>, body: &str) -> String {
+    let preload = preload
+        .map(|href| {
+            format!(
+                "<link rel=\"preload\" href=\"{}\" as=\"fetch\" crossorigin>\n",
+                escape(href)
+            )
+        })
+        .unwrap_or_default();
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -44,7 +53,7 @@ fn page(title: &str, extra_css: &str, body: &str) -> String {
 <link rel="stylesheet" href="/{extra_css}">
 <link rel="modulepreload" href="/doku-checkout.js">
 <link rel="preload" href="/doku-checkout_bg.wasm" as="fetch" type="application/wasm" crossorigin>
-<script type="module" src="/doku-embed.js"></script>
+{preload}<script type="module" src="/doku-embed.js"></script>
 </head>
 <body>
 <main class="page">
@@ -63,12 +72,12 @@ pub async fn hosted_checkout(
     Path(order_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let order = match find_order(&app, &order_id).await {
-        Ok(order) => order,
+        Ok((order, _)) => order,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             let body = "<h1>Payment link not found</h1><p>This payment link does not exist. Ask the shop for a new one.</p>";
             return Ok((
                 StatusCode::NOT_FOUND,
-                Html(page("Payment link not found", "hosted.css", body)),
+                Html(page("Payment link not found", "hosted.css", None, body)),
             )
                 .into_response());
         }
@@ -84,7 +93,12 @@ pub async fn hosted_checkout(
         order = escape(&order.id),
     );
     let title = format!("Pay {} · {}", order.description, app.config.shop_name);
-    Ok((no_store(), Html(page(&title, "hosted.css", &body))).into_response())
+    let order_api = format!("/api/checkout/orders/{}", order.id);
+    Ok((
+        no_store(),
+        Html(page(&title, "hosted.css", Some(&order_api), &body)),
+    )
+        .into_response())
 }
 
 fn no_store() -> [(header::HeaderName, &'static str); 1] {
@@ -165,7 +179,7 @@ pub async fn demo_shop(State(app): State<SharedApp>) -> Html<String> {
 <ul class="products">{items}</ul>"#,
         shop = escape(&app.config.shop_name),
     );
-    Html(page(&app.config.shop_name, "hosted.css", &body))
+    Html(page(&app.config.shop_name, "hosted.css", None, &body))
 }
 
 /// The demo shop's purchase form.

@@ -377,6 +377,9 @@ impl Stack {
             format!("--payment-page-url={}", sandbox.url("/payment")),
             format!("--gate-url={}", sandbox.base_url),
         ];
+        // A flag given in the options replaces the default of the same name.
+        let name = |flag: &str| flag.split('=').next().unwrap_or(flag).to_string();
+        flags.retain(|default| !options.proxy_flags.iter().any(|f| name(f) == name(default)));
         flags.extend(options.proxy_flags);
         let proxy = TestProxy::start_serving(db, options.dist, &flags).await;
         Stack { sandbox, proxy }

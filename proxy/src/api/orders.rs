@@ -119,8 +119,8 @@ pub fn is_order_id(id: &str) -> bool {
     id.len() <= 64 && !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// Loads order `id` or answers 404 naming `order_id`.
-pub async fn find_order(app: &SharedApp, id: &str) -> Result<Order, ApiError> {
+/// Loads order `id` and whether it is paid, or answers 404 naming `order_id`.
+pub async fn find_order(app: &SharedApp, id: &str) -> Result<(Order, bool), ApiError> {
     let not_found = || {
         ApiError::not_found(
             "order_not_found",
@@ -131,7 +131,10 @@ pub async fn find_order(app: &SharedApp, id: &str) -> Result<Order, ApiError> {
     if !is_order_id(id) {
         return Err(not_found());
     }
-    app.store.order(id).await?.ok_or_else(not_found)
+    app.store
+        .order_for_checkout(id)
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// `GET /api/checkout/orders/{order_id}`: what the widget shows before payment.
@@ -139,8 +142,7 @@ pub async fn view(
     State(app): State<SharedApp>,
     Path(order_id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    let order = find_order(&app, &order_id).await?;
-    let paid = app.store.order_paid(&order.id).await?;
+    let (order, paid) = find_order(&app, &order_id).await?;
     Ok(Json(OrderView {
         order_id: order.id,
         amount: order.amount.minor,

@@ -146,9 +146,9 @@ pub async fn create(
             })
         })
         .transpose()?;
-    let order = find_order(&app, body.order_id.trim()).await?;
+    let (order, paid) = find_order(&app, body.order_id.trim()).await?;
     let return_page = return_page(&app, body.return_url.as_deref(), &order.id)?;
-    if app.store.order_paid(&order.id).await? {
+    if paid {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "order_paid",

@@ -16,7 +16,7 @@ pub use payments::{
 pub use reports::{PaymentFilter, StatusCount};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -73,7 +73,10 @@ impl Store {
             }
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url)?;
+        // Statements are logged at debug level only; slow ones (over a second) warn.
+        let options = AnyConnectOptions::from_str(&url)?
+            .log_statements(tracing::log::LevelFilter::Debug)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
         let pool = match backend {
             // SQLite has one writer: one connection serialises every transaction, so a
             // transaction never fails for another's lock.

@@ -67,15 +67,18 @@ impl Store {
         row.map(|row| read_order(&row)).transpose()
     }
 
-    /// Whether a purchase of order `id` has succeeded.
-    pub async fn order_paid(&self, id: &str) -> Result<bool, StoreError> {
+    /// The order `id` and whether it is paid, in one query (a checkout needs both).
+    pub async fn order_for_checkout(&self, id: &str) -> Result<Option<(Order, bool)>, StoreError> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS paid FROM payments WHERE order_id = $1 AND status IN ('success', 'refunded')",
+            "SELECT id, amount, currency, description, customer_id, created_at, \
+             (SELECT COUNT(*) FROM payments WHERE order_id = $1 AND status IN ('success', 'refunded')) AS paid \
+             FROM orders WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(row.try_get::<i64, _>("paid")? > 0)
+        row.map(|row| Ok((read_order(&row)?, row.try_get::<i64, _>("paid")? > 0)))
+            .transpose()
     }
 }
 

@@ -242,12 +242,6 @@ impl Store {
     /// returned instead. Safe under concurrent requests: the database's unique
     /// constraints decide, and the loser reads the winner.
     pub async fn insert_payment(&self, new: NewPayment) -> Result<Inserted, StoreError> {
-        if let Some(existing) = self
-            .equivalent_payment(&new.order_id, &new.idempotency_key, &new.payout_ref)
-            .await?
-        {
-            return Ok(Inserted::Existing(existing));
-        }
         let now = now_millis();
         let payment = Payment {
             id: new.id,
@@ -273,10 +267,12 @@ impl Store {
             lease_until: None,
             version: 0,
         };
+        // The new payment goes straight in; a unique constraint refusing it means an
+        // equivalent payment exists (or a concurrent request just stored one).
         let result = sqlx::query(&format!(
             "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-              $20, $21, $22, $23, $24, $25, $26, $27)"
+              $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT DO NOTHING"
         ))
         .bind(&payment.id)
         .bind(payment.kind.as_str())
@@ -307,22 +303,30 @@ impl Store {
         .bind(payment.open_order_id())
         .execute(&self.pool)
         .await;
-        match result {
-            Ok(_) => Ok(Inserted::New(payment)),
-            Err(error) if is_unique_violation(&error) => {
-                match self
-                    .equivalent_payment(
-                        &payment.order_id,
-                        &payment.idempotency_key,
-                        &payment.payout_ref,
-                    )
-                    .await?
-                {
-                    Some(existing) => Ok(Inserted::Existing(existing)),
-                    None => Err(error.into()),
-                }
-            }
-            Err(error) => Err(error.into()),
+        let refused = match result {
+            Ok(done) if done.rows_affected() == 1 => return Ok(Inserted::New(payment)),
+            Ok(_) => None,
+            Err(error) if is_unique_violation(&error) => Some(error),
+            Err(error) => return Err(error.into()),
+        };
+        match self
+            .equivalent_payment(
+                &payment.order_id,
+                &payment.idempotency_key,
+                &payment.payout_ref,
+            )
+            .await?
+        {
+            Some(existing) => Ok(Inserted::Existing(existing)),
+            None => Err(refused.map_or_else(
+                || {
+                    StoreError::Corrupt(format!(
+                        "payment {} was refused but nothing equivalent exists",
+                        payment.id
+                    ))
+                },
+                StoreError::from,
+            )),
         }
     }
 

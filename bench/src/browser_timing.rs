@@ -1,0 +1,144 @@
+//! Time to interactive (cold loads of ours, Adyen's and a plain form, each in a fresh
+//! headless Chromium) and click to navigation (ours, against the local proxy).
+
+use crate::pages::Pages;
+use crate::stats::Series;
+use doku_e2e::{Browser, release_dist};
+use doku_testkit::{Stack, StackOptions};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// How many cold loads of each page.
+pub const LOADS: usize = 20;
+
+/// Waits until `script` (an expression) is a number on the page; returns it.
+async fn number(browser: &Browser, what: &str, script: &str) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let value = browser
+            .client
+            .execute(&format!("return {script};"), vec![])
+            .await
+            .unwrap_or(Value::Null);
+        if let Some(number) = value.as_f64() {
+            return number;
+        }
+        assert!(Instant::now() < deadline, "{what} never became available");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A mark's time after navigation start, once the page has set it.
+fn mark(name: &str) -> String {
+    format!("(performance.getEntriesByName('{name}')[0] || {{}}).startTime")
+}
+
+/// Navigation start to form interactive, `LOADS` cold loads of each page.
+pub async fn time_to_interactive(root: &std::path::Path) -> Vec<Series> {
+    let stack = Stack::start(
+        doku_testkit::sqlite(),
+        StackOptions {
+            dist: Some(release_dist()),
+            ..StackOptions::default()
+        },
+    )
+    .await;
+    let pages = Pages::start(root).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    let targets = [
+        (
+            "ours (DOKU checkout widget)",
+            stack.proxy.url(&format!("/pay/{order_id}")),
+            mark("doku:interactive"),
+        ),
+        (
+            "Adyen Web DOKU component",
+            pages.url("/adyen/page.html"),
+            mark("adyen:interactive"),
+        ),
+        (
+            "plain HTML form (no script)",
+            pages.url("/plain/index.html"),
+            "(performance.getEntriesByType('navigation')[0] || {}).domInteractive || undefined"
+                .to_string(),
+        ),
+    ];
+    let mut results: Vec<Series> = targets
+        .iter()
+        .map(|(name, _, _)| Series::new(name))
+        .collect();
+    // Interleave the pages, so a slow moment of the machine hits all of them alike.
+    for load in 0..LOADS {
+        for ((name, url, script), series) in targets.iter().zip(results.iter_mut()) {
+            let browser = Browser::start(None).await;
+            browser.client.goto(url).await.expect("the page loads");
+            let ms = number(&browser, name, script).await;
+            series.samples_ms.push(ms);
+            browser.close().await;
+            eprintln!("tti {name} load {}: {ms:.1} ms", load + 1);
+        }
+    }
+    stack.stop().await;
+    results
+}
+
+/// Pay click to the navigation start of the redirect, measured as the landing page's
+/// time origin minus the click's wall-clock time (both from the browser's clock). The
+/// proxy's Payment Page is the bench's static landing page, so nothing navigates on.
+pub async fn click_to_navigation(root: &std::path::Path) -> Series {
+    let pages = Pages::start(root).await;
+    let stack = Stack::start(
+        doku_testkit::sqlite(),
+        StackOptions {
+            dist: Some(release_dist()),
+            proxy_flags: vec![format!("--payment-page-url={}", pages.url("/land"))],
+            ..StackOptions::default()
+        },
+    )
+    .await;
+    let mut series = Series::new("pay click to redirect navigation start");
+    for run in 0..LOADS {
+        let order_id = stack.proxy.order(15_000_000).await;
+        let browser = Browser::start(None).await;
+        browser
+            .client
+            .goto(&stack.proxy.url(&format!("/pay/{order_id}")))
+            .await
+            .expect("the checkout loads");
+        browser
+            .in_widget("input[type=text]")
+            .await
+            .send_keys("Budi")
+            .await
+            .expect("type");
+        browser
+            .in_widget("input[type=email]")
+            .await
+            .send_keys("budi@example.com")
+            .await
+            .expect("type");
+        browser
+            .client
+            .execute(
+                "window.name = String(performance.timeOrigin + performance.now());
+                 document.getElementById('doku-checkout').shadowRoot.querySelector('button.doku-pay').click();",
+                vec![],
+            )
+            .await
+            .expect("click Pay");
+        browser
+            .url_where("the landing page", |url| url.contains("/land"))
+            .await;
+        let ms = number(
+            &browser,
+            "the landing page",
+            "performance.timeOrigin - Number(window.name)",
+        )
+        .await;
+        series.samples_ms.push(ms);
+        browser.close().await;
+        eprintln!("click to navigation run {}: {ms:.1} ms", run + 1);
+    }
+    stack.stop().await;
+    series
+}

@@ -1,0 +1,383 @@
+//! Load on the merchant server: `wrk` against `POST /api/checkout/sessions` (a distinct
+//! order and idempotency key per request) and `POST /callbacks/ecommpay` (a distinct,
+//! validly signed callback per request), at several concurrency levels, for the proxy on
+//! SQLite and on PostgreSQL and for the Node.js peer on PostgreSQL.
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Concurrent connections of each run.
+pub const CONCURRENCY: [u32; 3] = [1, 16, 64];
+/// Length of each run.
+pub const SECONDS: u32 = 5;
+/// Orders created for each server before its session runs.
+const ORDERS: usize = 30_000;
+const SECRET: &str = "bench-secret";
+const API_KEY: &str = "bench-api-key";
+const PROJECT_ID: u64 = 77;
+
+/// One `wrk` run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoadRun {
+    /// Which server and store, e.g. `doku-proxy (SQLite)`.
+    pub server: String,
+    /// `sessions` or `callbacks`.
+    pub endpoint: String,
+    /// Open connections.
+    pub concurrency: u32,
+    /// Completed requests.
+    pub requests: u64,
+    /// Requests per second.
+    pub rps: f64,
+    /// Median latency (ms).
+    pub p50_ms: f64,
+    /// 99th percentile latency (ms).
+    pub p99_ms: f64,
+    /// Slowest request (ms).
+    pub max_ms: f64,
+    /// Failed requests: connection errors, timeouts and non-2xx answers.
+    pub errors: u64,
+    /// Whether the run outlasted its distinct orders or callbacks and repeated some.
+    pub repeated: bool,
+    /// The server's peak resident memory so far (MiB).
+    pub peak_rss_mib: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct WrkSummary {
+    requests: u64,
+    duration_us: u64,
+    connect: u64,
+    read: u64,
+    write: u64,
+    status: u64,
+    timeout: u64,
+    p50_us: u64,
+    p99_us: u64,
+    max_us: u64,
+}
+
+/// A server process under load.
+struct Server {
+    name: String,
+    child: Child,
+    base: String,
+    database_url: String,
+    payments_table: &'static str,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn wait_until_up(base: &str, path: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.get(format!("{base}{path}")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "{base} did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn start_proxy(root: &Path, work: &Path, name: &str, database_url: &str) -> Server {
+    std::fs::write(work.join("secret"), SECRET).expect("write the secret");
+    std::fs::write(work.join("keys"), API_KEY).expect("write the key");
+    let port = free_port();
+    let binary = root.join("target/server/doku-proxy");
+    assert!(
+        binary.is_file(),
+        "build it first: cargo build --profile server -p doku-proxy"
+    );
+    let child = Command::new(binary)
+        .args(["serve", "--project-id", &PROJECT_ID.to_string()])
+        .arg(format!("--listen=127.0.0.1:{port}"))
+        .arg(format!("--database-url={database_url}"))
+        .arg(format!("--secret-file={}", work.join("secret").display()))
+        .arg(format!("--api-keys-file={}", work.join("keys").display()))
+        .arg(format!("--dist-dir={}", root.join("dist").display()))
+        .args(["--purchase-check-after=1h", "--reconcile-every=1h"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start doku-proxy");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(&base, "/healthz").await;
+    Server {
+        name: name.to_string(),
+        child,
+        base,
+        database_url: database_url.to_string(),
+        payments_table: "payments",
+    }
+}
+
+async fn start_peer(root: &Path, database_url: &str) -> Server {
+    let port = free_port();
+    let child = Command::new("node")
+        .arg(root.join("bench/node/peer-server.js"))
+        .env("PEER_PORT", port.to_string())
+        .env("DATABASE_URL", database_url)
+        .env("ECOMMPAY_SECRET_KEY", SECRET)
+        .env("ECOMMPAY_PROJECT_ID", PROJECT_ID.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the Node.js peer (npm ci --prefix bench/node)");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(&base, "/").await;
+    Server {
+        name: "Node.js + express + ecommpay SDK (PostgreSQL)".into(),
+        child,
+        base,
+        database_url: database_url.to_string(),
+        payments_table: "peer_payments",
+    }
+}
+
+/// The server's peak resident memory so far, in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|kb| kb.parse::<f64>().ok())
+                })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Creates `count` IDR orders through the server's order endpoint.
+async fn create_orders(server: &Server, count: usize) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let requests = (0..count).map(|i| {
+        let client = client.clone();
+        let url = format!("{}/api/orders", server.base);
+        async move {
+            let body = serde_json::json!({"amount": 15_000_000, "currency": "IDR", "description": format!("Bench order {i}")});
+            let answer: serde_json::Value = client
+                .post(url)
+                .bearer_auth(API_KEY)
+                .json(&body)
+                .send()
+                .await
+                .expect("create an order")
+                .json()
+                .await
+                .expect("an order");
+            answer["order_id"].as_str().expect("an order id").to_string()
+        }
+    });
+    futures::stream::iter(requests)
+        .buffer_unordered(32)
+        .collect()
+        .await
+}
+
+/// The payments the server stored (for the callback runs).
+async fn stored_payments(server: &Server) -> Vec<String> {
+    sqlx::any::install_default_drivers();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&server.database_url)
+        .await
+        .expect("connect to the server's database");
+    sqlx::query(&format!("SELECT id FROM {}", server.payments_table))
+        .fetch_all(&mut connection)
+        .await
+        .expect("list the payments")
+        .iter()
+        .map(|row| row.get::<String, _>("id"))
+        .collect()
+}
+
+/// A signed success callback in the seed's format, on one line.
+fn callback_body(signer: &ecommpay::Signer, payment_id: &str) -> String {
+    let mut body = serde_json::json!({
+        "project_id": PROJECT_ID,
+        "payment": {"id": payment_id, "type": "purchase", "status": "success", "date": "2026-11-24T09:21:58+0000",
+                    "method": "Doku", "sum": {"amount": 15_000_000, "currency": "IDR"}, "description": ""},
+        "account": {"number": "1189632633"},
+        "operation": {"id": 6085000002263u64, "type": "sale", "status": "success", "date": "2026-11-24T09:21:58+0000",
+                      "created_date": "2026-11-24T09:20:39+0000", "request_id": "026b9dbadeb438abea86c9667edc9b11eb994",
+                      "sum_initial": {"amount": 15_000_000, "currency": "IDR"},
+                      "sum_converted": {"amount": 15_000_000, "currency": "IDR"},
+                      "provider": {"id": 1162, "payment_id": "342205", "date": "2026-11-24T09:21:54+0000", "auth_code": ""},
+                      "code": "0", "message": "Success"}
+    });
+    body["signature"] = serde_json::Value::String(signer.sign_value(&body));
+    body.to_string()
+}
+
+fn run_wrk(
+    root: &Path,
+    server: &Server,
+    script: &str,
+    concurrency: u32,
+    lines: &Path,
+    variable: &str,
+) -> WrkSummary {
+    let threads = concurrency.clamp(1, 2);
+    let output = Command::new("wrk")
+        .arg(format!("-t{threads}"))
+        .arg(format!("-c{concurrency}"))
+        .arg(format!("-d{SECONDS}s"))
+        .arg("--timeout=10s")
+        .arg("-s")
+        .arg(root.join("bench/wrk").join(script))
+        .arg(&server.base)
+        .env(variable, lines)
+        .env("WRK_THREADS", threads.to_string())
+        .output()
+        .expect("run wrk (apt-get install wrk)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("wrk printed no summary: {stdout}"));
+    serde_json::from_str(line).expect("wrk's summary")
+}
+
+fn record(
+    server: &Server,
+    endpoint: &str,
+    concurrency: u32,
+    summary: &WrkSummary,
+    available: usize,
+) -> LoadRun {
+    let seconds = summary.duration_us as f64 / 1e6;
+    let run = LoadRun {
+        server: server.name.clone(),
+        endpoint: endpoint.to_string(),
+        concurrency,
+        requests: summary.requests,
+        rps: summary.requests as f64 / seconds,
+        p50_ms: summary.p50_us as f64 / 1000.0,
+        p99_ms: summary.p99_us as f64 / 1000.0,
+        max_ms: summary.max_us as f64 / 1000.0,
+        errors: summary.connect + summary.read + summary.write + summary.status + summary.timeout,
+        repeated: summary.requests as usize > available,
+        peak_rss_mib: peak_rss_mib(server.child.id()),
+    };
+    eprintln!(
+        "load {} {} c={}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+        run.server, run.endpoint, run.concurrency, run.rps, run.p50_ms, run.p99_ms, run.errors
+    );
+    run
+}
+
+/// Sessions, then callbacks, at each concurrency level, against one server.
+async fn measure(root: &Path, work: &Path, server: Server) -> Vec<LoadRun> {
+    let mut runs = Vec::new();
+    let mut orders = create_orders(&server, ORDERS).await;
+    for concurrency in CONCURRENCY {
+        let file = work.join(format!("orders-{concurrency}"));
+        std::fs::write(&file, orders.join("\n")).expect("write the orders");
+        let summary = run_wrk(
+            root,
+            &server,
+            "sessions.lua",
+            concurrency,
+            &file,
+            "ORDERS_FILE",
+        );
+        runs.push(record(
+            &server,
+            "sessions",
+            concurrency,
+            &summary,
+            orders.len(),
+        ));
+        let used = (summary.requests as usize).min(orders.len());
+        orders.drain(..used);
+        if orders.len() < 1_000 {
+            orders = create_orders(&server, ORDERS).await;
+        }
+    }
+    let signer = ecommpay::Signer::new(SECRET);
+    let mut bodies: Vec<String> = stored_payments(&server)
+        .await
+        .iter()
+        .map(|id| callback_body(&signer, id))
+        .collect();
+    for concurrency in CONCURRENCY {
+        let file = work.join(format!("callbacks-{concurrency}"));
+        std::fs::write(&file, bodies.join("\n")).expect("write the callbacks");
+        let summary = run_wrk(
+            root,
+            &server,
+            "callbacks.lua",
+            concurrency,
+            &file,
+            "BODIES_FILE",
+        );
+        runs.push(record(
+            &server,
+            "callbacks",
+            concurrency,
+            &summary,
+            bodies.len(),
+        ));
+        let used = (summary.requests as usize).min(bodies.len().saturating_sub(1));
+        bodies.drain(..used);
+    }
+    runs
+}
+
+async fn fresh_database(admin_url: &str, name: &str) -> String {
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await
+        .ok();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create a database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+/// Every server, every endpoint, every concurrency level. `admin_url` is a PostgreSQL
+/// server the bench may create databases on.
+pub async fn run(root: &Path, admin_url: &str) -> Vec<LoadRun> {
+    let work: PathBuf = root.join("target/bench/load");
+    std::fs::remove_dir_all(&work).ok();
+    std::fs::create_dir_all(&work).expect("a work directory");
+    let mut runs = Vec::new();
+
+    let sqlite = format!("sqlite://{}", work.join("proxy.db").display());
+    let server = start_proxy(root, &work, "doku-proxy (SQLite)", &sqlite).await;
+    runs.extend(measure(root, &work, server).await);
+
+    let postgres = fresh_database(admin_url, "bench_proxy").await;
+    let server = start_proxy(root, &work, "doku-proxy (PostgreSQL)", &postgres).await;
+    runs.extend(measure(root, &work, server).await);
+
+    let postgres = fresh_database(admin_url, "bench_peer").await;
+    let server = start_peer(root, &postgres).await;
+    runs.extend(measure(root, &work, server).await);
+    runs
+}

@@ -1,0 +1,56 @@
+//! A static server on a loopback port for the pages measured beside ours: Adyen Web's
+//! DOKU component (its bundle and a page mounting it), the plain HTML form, and a landing
+//! page the widget is redirected to when its click-to-navigation time is measured.
+
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::path::Path;
+use tokio::sync::oneshot;
+use tower_http::services::ServeDir;
+
+/// The running server; stops when dropped.
+pub struct Pages {
+    /// Where it listens.
+    pub address: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Pages {
+    /// Serves `bench/adyen` (with the esbuild bundle from `target/bench/adyen`) at
+    /// `/adyen/`, `bench/plain` at `/plain/`, and `/land`.
+    pub async fn start(root: &Path) -> Pages {
+        let adyen = ServeDir::new(root.join("target/bench/adyen"))
+            .fallback(ServeDir::new(root.join("bench/adyen")));
+        let router = Router::new()
+            .nest_service("/adyen", adyen)
+            .nest_service("/plain", ServeDir::new(root.join("bench/plain")))
+            .route(
+                "/land",
+                get(|| async { Html("<!doctype html><title>landed</title><p>landed</p>") }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let address = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    stopped.await.ok();
+                })
+                .await
+                .ok();
+        });
+        Pages {
+            address,
+            _stop: stop,
+        }
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}

@@ -1,0 +1,318 @@
+//! `BENCHMARKS.md` from the figures the parts saved.
+
+use crate::load::{CONCURRENCY, LoadRun, SECONDS};
+use crate::stats::Series;
+use crate::{browser_timing, load_saved};
+use serde_json::Value;
+use std::fmt::Write;
+use std::path::Path;
+use std::process::Command;
+
+fn command_line(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .filter(|line| !line.is_empty())
+        .unwrap_or_else(|| "not found".into())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1).map(|m| m.trim().to_string()))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or("unknown".into(), |kb| {
+            format!("{:.0} GiB", kb / 1024.0 / 1024.0)
+        });
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let pg = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(|e| e.ok())
+        .map(|e| {
+            command_line(
+                &e.path().join("bin/postgres").to_string_lossy(),
+                &["--version"],
+            )
+        })
+        .unwrap_or_else(|| "not found".into());
+    format!(
+        "- CPU: {cpu}, {cores} cores; memory {memory}\n\
+         - {}; {}; Node.js {}; {}\n\
+         - {}; wrk {}\n",
+        command_line("rustc", &["--version"]),
+        command_line("chromium", &["--version"]),
+        command_line("node", &["--version"]),
+        pg,
+        command_line("uname", &["-sr"]),
+        command_line("dpkg-query", &["-W", "-f=${Version}", "wrk"]),
+    )
+}
+
+fn kb(bytes: &Value) -> String {
+    format!("{:.1}", bytes.as_f64().unwrap_or(0.0) / 1000.0)
+}
+
+/// The version of `package` that bench/node/package.json pins.
+fn npm_version(root: &Path, package: &str) -> String {
+    std::fs::read_to_string(root.join("bench/node/package.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .and_then(|json| {
+            json["devDependencies"][package]
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+fn size_section(out: &mut String, size: &Value, adyen_version: &str) {
+    let _ = writeln!(out, "## Size of the widget's first download\n");
+    let _ = writeln!(
+        out,
+        "`make size`: the release build (`trunk build --release`: opt-level z, LTO, wasm-opt -Oz, JS minified \
+         by esbuild) measured raw, gzip -9 and brotli (quality 11). The peer is what a merchant ships to \
+         offer DOKU with Adyen Web {}: `AdyenCheckout` + `Doku` + `Redirect` and its CSS, bundled and \
+         minified by esbuild.\n",
+        adyen_version
+    );
+    let _ = writeln!(
+        out,
+        "| asset | raw KB | gzip KB | brotli KB |\n| --- | ---: | ---: | ---: |"
+    );
+    let rows = size["assets"].as_array().cloned().unwrap_or_default();
+    for row in rows.iter().filter(|r| {
+        let file = r["file"].as_str().unwrap_or_default();
+        [
+            "doku-checkout_bg.wasm",
+            "doku-checkout.js",
+            "doku-embed.js",
+            "doku-checkout.css",
+        ]
+        .contains(&file)
+    }) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            row["file"].as_str().unwrap_or("?"),
+            kb(&row["raw"]),
+            kb(&row["gzip"]),
+            kb(&row["brotli"])
+        );
+    }
+    let ours = &size["firstPaint"];
+    let _ = writeln!(
+        out,
+        "| **ours, first paint** | {} | **{}** | {} |",
+        kb(&ours["raw"]),
+        kb(&ours["gzip"]),
+        kb(&ours["brotli"])
+    );
+    let adyen = &size["adyen"]["total"];
+    for row in size["adyen"]["rows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            row["file"].as_str().unwrap_or("?"),
+            kb(&row["raw"]),
+            kb(&row["gzip"]),
+            kb(&row["brotli"])
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **Adyen Web, first paint** | {} | **{}** | {} |",
+        kb(&adyen["raw"]),
+        kb(&adyen["gzip"]),
+        kb(&adyen["brotli"])
+    );
+    let ratio = |key: &str| ours[key].as_f64().unwrap_or(0.0) / adyen[key].as_f64().unwrap_or(1.0);
+    let budget = size["budget"]["firstPaintGzipBytes"]
+        .as_f64()
+        .unwrap_or(0.0);
+    let _ = writeln!(
+        out,
+        "\nOurs / Adyen: **{:.2}x** gzip, {:.2}x brotli, {:.2}x raw. Budget checked by `make test`: {:.1} KB gzip. \
+         Target: at most 60 KB gzip ({}).\n",
+        ratio("gzip"),
+        ratio("brotli"),
+        ratio("raw"),
+        budget / 1000.0,
+        if ours["gzip"].as_f64().unwrap_or(f64::MAX) <= 60_000.0 {
+            "met"
+        } else {
+            "**not met**"
+        }
+    );
+}
+
+fn tti_section(out: &mut String, series: &[Series]) {
+    let _ = writeln!(out, "## Time to interactive\n");
+    let _ = writeln!(
+        out,
+        "{} cold loads of each page, interleaved, each in a fresh headless Chromium (new profile: no cache), \
+         all served from 127.0.0.1 with no other network. Measured from navigation start to the form being \
+         interactive: ours, the widget's `performance.mark(\"doku:interactive\")` (order loaded, form shown); \
+         Adyen, its DOKU component's inputs in the page (inline payment methods, analytics off); the plain \
+         form, `domInteractive`.\n",
+        browser_timing::LOADS
+    );
+    let _ = writeln!(out, "| page | median, spread |\n| --- | --- |");
+    for s in series {
+        let _ = writeln!(out, "| {} | {} |", s.name, s.describe());
+    }
+    if let [ours, adyen, plain] = series {
+        let _ = writeln!(
+            out,
+            "\nOurs / Adyen (medians): **{:.2}x** (target at most 0.5x: {}). Ours - plain form: **{:+.1} ms** \
+             (target within 50 ms: {}).\n",
+            ours.median() / adyen.median(),
+            if ours.median() <= adyen.median() * 0.5 {
+                "met"
+            } else {
+                "**not met**"
+            },
+            ours.median() - plain.median(),
+            if ours.median() - plain.median() <= 50.0 {
+                "met"
+            } else {
+                "**not met**"
+            },
+        );
+    }
+}
+
+fn click_section(out: &mut String, series: &Series) {
+    let _ = writeln!(out, "## Click to navigation\n");
+    let _ = writeln!(
+        out,
+        "{} runs against the local proxy: the customer's details typed, then Pay; measured from the click to \
+         the navigation start of the redirect (the landing page's `performance.timeOrigin` minus the click's \
+         time, both from the browser's clock). Includes opening the session: the proxy validates, signs the \
+         Payment Page URL and stores the payment.\n\n{}: **{}**\n",
+        series.samples_ms.len(),
+        series.name,
+        series.describe()
+    );
+}
+
+fn load_section(out: &mut String, runs: &[LoadRun]) {
+    let _ = writeln!(out, "## The proxy under load\n");
+    let _ = writeln!(
+        out,
+        "`wrk` (2 threads) for {SECONDS} s per run at {CONCURRENCY:?} connections, on the same machine as the \
+         servers. Sessions: every request opens a distinct payment (its own order and idempotency key): \
+         validation, signing the Payment Page URL, storing the payment. Callbacks: every request a distinct, \
+         validly signed success callback: verification, storing the raw body and the state change in one \
+         transaction, committed before the 200 (SQLite: WAL with synchronous=FULL). The peer does the same \
+         work in Node.js with express, the platform's npm SDK (`ecommpay`) and `pg`. Peak memory is the \
+         server's resident set (VmHWM) so far.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| server | endpoint | connections | req/s | p50 ms | p99 ms | max ms | errors | peak MiB |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for run in runs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.0}{} | {:.2} | {:.2} | {:.1} | {} | {:.0} |",
+            run.server,
+            run.endpoint,
+            run.concurrency,
+            run.rps,
+            if run.repeated { " (repeats)" } else { "" },
+            run.p50_ms,
+            run.p99_ms,
+            run.max_ms,
+            run.errors,
+            run.peak_rss_mib
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nRatios to the peer, both on PostgreSQL (throughput: ours / peer; p99: ours / peer):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| endpoint | connections | throughput | p99 |\n| --- | ---: | ---: | ---: |"
+    );
+    for run in runs
+        .iter()
+        .filter(|r| r.server.contains("doku-proxy (PostgreSQL)"))
+    {
+        if let Some(peer) = runs.iter().find(|p| {
+            p.server.starts_with("Node.js")
+                && p.endpoint == run.endpoint
+                && p.concurrency == run.concurrency
+        }) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | **{:.1}x** | {:.2}x |",
+                run.endpoint,
+                run.concurrency,
+                run.rps / peer.rps.max(f64::MIN_POSITIVE),
+                run.p99_ms / peer.p99_ms.max(f64::MIN_POSITIVE)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nTarget: at least 5x the peer's throughput with a lower p99.\n"
+    );
+}
+
+/// The whole report.
+pub fn render(root: &Path) -> String {
+    let mut out = String::new();
+    let date = time::OffsetDateTime::now_utc().date();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Written by `make bench` on {date} from one run on this machine; every figure below comes from that \
+         run (medians with their spread). Rerun `make bench` to measure again.\n"
+    );
+    let _ = writeln!(out, "## Machine\n\n{}", machine());
+    match load_saved::<Value>(root, "size") {
+        Some(size) => size_section(&mut out, &size, &npm_version(root, "@adyen/adyen-web")),
+        None => out.push_str("## Size\n\nNot measured in this run.\n\n"),
+    }
+    match load_saved::<Vec<Series>>(root, "tti") {
+        Some(series) => tti_section(&mut out, &series),
+        None => out.push_str("## Time to interactive\n\nNot measured in this run.\n\n"),
+    }
+    match load_saved::<Series>(root, "click") {
+        Some(series) => click_section(&mut out, &series),
+        None => out.push_str("## Click to navigation\n\nNot measured in this run.\n\n"),
+    }
+    match load_saved::<Vec<LoadRun>>(root, "load") {
+        Some(runs) => load_section(&mut out, &runs),
+        None => out.push_str("## The proxy under load\n\nNot measured in this run.\n\n"),
+    }
+    out
+}
