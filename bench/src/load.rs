@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 pub const CONCURRENCY: [u32; 3] = [1, 16, 64];
 /// Length of each run.
 pub const SECONDS: u32 = 5;
-/// Orders created for each server before its session runs.
-const ORDERS: usize = 30_000;
+/// Distinct orders (and callbacks) ready before each run: more than a run uses here.
+const ORDERS: usize = 25_000;
 const SECRET: &str = "bench-secret";
 const API_KEY: &str = "bench-api-key";
 const PROJECT_ID: u64 = 77;
@@ -193,6 +193,31 @@ async fn create_orders(server: &Server, count: usize) -> Vec<String> {
         .await
 }
 
+/// Opens a payment for each of `count` new orders; returns the payment ids.
+async fn open_payments(server: &Server, count: usize) -> Vec<String> {
+    let client = reqwest::Client::new();
+    let orders = create_orders(server, count).await;
+    let requests = orders.into_iter().enumerate().map(|(i, order_id)| {
+        let client = client.clone();
+        let url = format!("{}/api/checkout/sessions", server.base);
+        async move {
+            let body = serde_json::json!({"order_id": order_id, "customer": {"first_name": "Budi", "email": "budi@example.com"}});
+            let answer: serde_json::Value = client
+                .post(url)
+                .header("Idempotency-Key", format!("bench-prepare-{i}"))
+                .json(&body)
+                .send()
+                .await
+                .expect("open a session")
+                .json()
+                .await
+                .expect("a session");
+            answer["payment_id"].as_str().expect("a payment id").to_string()
+        }
+    });
+    futures::stream::iter(requests).buffer_unordered(32).collect().await
+}
+
 /// The payments the server stored (for the callback runs).
 async fn stored_payments(server: &Server) -> Vec<String> {
     sqlx::any::install_default_drivers();
@@ -287,8 +312,11 @@ fn record(
 /// Sessions, then callbacks, at each concurrency level, against one server.
 async fn measure(root: &Path, work: &Path, server: Server) -> Vec<LoadRun> {
     let mut runs = Vec::new();
-    let mut orders = create_orders(&server, ORDERS).await;
+    let mut orders = Vec::new();
     for concurrency in CONCURRENCY {
+        if orders.len() < ORDERS {
+            orders.extend(create_orders(&server, ORDERS - orders.len()).await);
+        }
         let file = work.join(format!("orders-{concurrency}"));
         std::fs::write(&file, orders.join("\n")).expect("write the orders");
         let summary = run_wrk(
@@ -308,9 +336,6 @@ async fn measure(root: &Path, work: &Path, server: Server) -> Vec<LoadRun> {
         ));
         let used = (summary.requests as usize).min(orders.len());
         orders.drain(..used);
-        if orders.len() < 1_000 {
-            orders = create_orders(&server, ORDERS).await;
-        }
     }
     let signer = ecommpay::Signer::new(SECRET);
     let mut bodies: Vec<String> = stored_payments(&server)
@@ -319,6 +344,10 @@ async fn measure(root: &Path, work: &Path, server: Server) -> Vec<LoadRun> {
         .map(|id| callback_body(&signer, id))
         .collect();
     for concurrency in CONCURRENCY {
+        if bodies.len() < ORDERS {
+            let more = open_payments(&server, ORDERS - bodies.len()).await;
+            bodies.extend(more.iter().map(|id| callback_body(&signer, id)));
+        }
         let file = work.join(format!("callbacks-{concurrency}"));
         std::fs::write(&file, bodies.join("\n")).expect("write the callbacks");
         let summary = run_wrk(
