@@ -31,16 +31,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Some("Content-Type"),
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("the body could not be read: {rejection}"),
-                    None,
-                )
-            })?;
+        let RawBody(bytes) = RawBody::from_request(request, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -51,7 +42,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ApiError::bad_request(
             "malformed_json",
             format!("the body is not the expected JSON: {inner}"),
-            None,
+            Some("body"),
         )
     };
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -107,6 +98,51 @@ pub fn integer(number: &serde_json::Number, field: &str) -> Result<i128, ApiErro
                 Some(field),
             )
         })
+}
+
+/// The request body as bytes, within the route's limit (413 otherwise, as a problem).
+#[derive(Debug)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("the body could not be read: {rejection}"),
+                    Some("body"),
+                )
+            })
+    }
+}
+
+/// One path parameter, named `name` in problems; anything undecodable is refused (400).
+#[derive(Debug)]
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let name = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .and_then(|path| path.as_str().rsplit('{').next())
+            .map(|name| name.trim_end_matches('}').to_string())
+            .unwrap_or_else(|| "path".into());
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|rejection| {
+                ApiError::bad_request("invalid_path", rejection.body_text(), Some(&name))
+            })
+    }
 }
 
 /// A query string deserialized into `T`, naming the parameter at fault on error.

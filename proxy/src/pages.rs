@@ -5,10 +5,11 @@
 
 use crate::api::orders::find_order;
 use crate::app::SharedApp;
+use crate::extract::ApiPath;
 use crate::problem::ApiError;
 use crate::store::NewOrder;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use doku_protocol::{Description, OrderAmount};
@@ -69,7 +70,7 @@ fn page(title: &str, extra_css: &str, preload: Option<&str>, body: &str) -> Stri
 /// `GET /pay/{order_id}`: the hosted checkout for one order.
 pub async fn hosted_checkout(
     State(app): State<SharedApp>,
-    Path(order_id): Path<String>,
+    ApiPath(order_id): ApiPath,
 ) -> Result<Response, ApiError> {
     let order = match find_order(&app, &order_id).await {
         Ok((order, _)) => order,

@@ -3,10 +3,10 @@
 //! once durable (so the platform stops retrying), applied idempotently and only forward.
 
 use crate::app::SharedApp;
+use crate::extract::RawBody;
 use crate::platform::status_update;
 use crate::problem::ApiError;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use ecommpay::{CallbackError, verify_callback};
 use serde_json::{Value, json};
@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 pub const MAX_CALLBACK_BYTES: usize = 256 * 1024;
 
 /// Receives one callback delivery.
-pub async fn receive(State(app): State<SharedApp>, body: Bytes) -> Result<Json<Value>, ApiError> {
+pub async fn receive(
+    State(app): State<SharedApp>,
+    RawBody(body): RawBody,
+) -> Result<Json<Value>, ApiError> {
     let callback = match verify_callback(&body, &app.signer) {
         Ok(callback) => callback,
         Err(error) => {
@@ -25,7 +28,7 @@ pub async fn receive(State(app): State<SharedApp>, body: Bytes) -> Result<Json<V
                 CallbackError::InvalidSignature => ("invalid_signature", Some("signature")),
                 CallbackError::MissingSignature => ("missing_signature", Some("signature")),
                 CallbackError::NotJson(_) | CallbackError::NotAnObject => {
-                    ("malformed_callback", None)
+                    ("malformed_callback", Some("body"))
                 }
             };
             return Err(ApiError::bad_request(code, error.to_string(), field));

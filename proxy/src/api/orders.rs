@@ -2,11 +2,11 @@
 
 use crate::app::SharedApp;
 use crate::auth::require_merchant;
-use crate::extract::{ApiJson, integer};
+use crate::extract::{ApiJson, ApiPath, integer};
 use crate::problem::ApiError;
 use crate::store::{NewOrder, Order};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use doku_protocol::{Description, Field, OrderAmount, OrderView, Problem};
 use serde::{Deserialize, Serialize};
@@ -140,7 +140,7 @@ pub async fn find_order(app: &SharedApp, id: &str) -> Result<(Order, bool), ApiE
 /// `GET /api/checkout/orders/{order_id}`: what the widget shows before payment.
 pub async fn view(
     State(app): State<SharedApp>,
-    Path(order_id): Path<String>,
+    ApiPath(order_id): ApiPath,
 ) -> Result<Json<OrderView>, ApiError> {
     let (order, paid) = find_order(&app, &order_id).await?;
     Ok(Json(OrderView {

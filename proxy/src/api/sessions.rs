@@ -5,13 +5,13 @@
 use super::orders::find_order;
 use crate::app::SharedApp;
 use crate::config::{Mode as ConfigMode, origin_of};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::ids::new_id;
 use crate::platform;
 use crate::problem::ApiError;
 use crate::store::{Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, now_millis};
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use doku_protocol::{
     CheckoutStatus, CreateSession, Email, Field, FieldError, FirstName, Locale, Problem,
@@ -261,7 +261,7 @@ async fn register_sale(
 /// `GET /api/checkout/sessions/{payment_id}`: the authoritative status.
 pub async fn view(
     State(app): State<SharedApp>,
-    Path(payment_id): Path<String>,
+    ApiPath(payment_id): ApiPath,
 ) -> Result<Json<SessionView>, ApiError> {
     let not_found = || {
         ApiError::not_found(
