@@ -786,3 +786,39 @@ async fn pages_metrics_and_health() {
     assert!(!metrics.contains(API_KEY));
     proxy.stop().await;
 }
+
+#[tokio::test]
+async fn one_callback_delivered_to_two_instances_at_once_changes_the_state_once() {
+    let db = support::postgres().await;
+    let url = db.url.clone();
+    let first = TestProxy::start(db, &[]).await;
+    let second = TestProxy::start(support::TestDb::shared(url), &[]).await;
+    let order_id = first.order(15_000_000).await;
+    let (_, session) = first.session(&order_id, "concurrent-callback-key").await;
+    let payment_id = session["payment_id"].as_str().unwrap().to_string();
+
+    let mut body = platform_callback(&payment_id, "success", 15_000_000);
+    body["signature"] = json!(first.signer.sign_value(&body));
+    let body = body.to_string();
+    let deliveries = (0..20).map(|i| {
+        let proxy = if i % 2 == 0 { &first } else { &second };
+        proxy.raw_callback(body.clone())
+    });
+    let answers = futures::future::join_all(deliveries).await;
+    let outcomes: Vec<&str> = answers.iter().map(|(status, answer)| {
+        assert_eq!(*status, 200, "{answer}");
+        answer["outcome"].as_str().unwrap()
+    }).collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == "applied").count(), 1, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| **o == "duplicate").count(), 19, "{outcomes:?}");
+
+    let stored = first.app.store.payment(&payment_id).await.unwrap().unwrap();
+    assert_eq!((stored.status.as_str(), stored.version), ("success", 1), "one state change");
+    let records = second.app.store.callbacks_for(&payment_id).await.unwrap();
+    assert_eq!(records.len(), 20, "every delivery stored");
+    for proxy in [&first, &second] {
+        assert_eq!(proxy.status(&payment_id).await.1["status"], "success", "both instances agree");
+    }
+    second.stop().await;
+    first.stop().await;
+}

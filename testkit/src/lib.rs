@@ -350,28 +350,31 @@ pub struct Stack {
     pub proxy: TestProxy,
 }
 
+/// The sandbox as the platform of [`PROJECT_ID`], quick to call back and to retry.
+pub async fn start_sandbox(options: &StackOptions) -> ecommpay_sandbox::RunningSandbox {
+    let mut config = ecommpay_sandbox::Config {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        redirect_delay: std::time::Duration::from_millis(20),
+        tick: std::time::Duration::from_millis(20),
+        ..Default::default()
+    };
+    config.delivery.first_retry = std::time::Duration::from_millis(20);
+    config.delivery.max_delay = std::time::Duration::from_millis(200);
+    config.delivery.max_attempts = options.max_attempts;
+    let mut project = ecommpay_sandbox::ProjectConfig::demo();
+    project.id = PROJECT_ID;
+    project.secret_key = SECRET.into();
+    project.callback_url = None;
+    project.threshold = options.platform_threshold;
+    project.payout_delay = std::time::Duration::from_millis(50);
+    config.projects = vec![project];
+    ecommpay_sandbox::spawn(config).await.expect("the sandbox starts")
+}
+
 impl Stack {
     /// Starts the sandbox with this project, then a proxy on `db` pointed at it.
     pub async fn start(db: TestDb, options: StackOptions) -> Stack {
-        let mut config = ecommpay_sandbox::Config {
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            redirect_delay: std::time::Duration::from_millis(20),
-            tick: std::time::Duration::from_millis(20),
-            ..Default::default()
-        };
-        config.delivery.first_retry = std::time::Duration::from_millis(20);
-        config.delivery.max_delay = std::time::Duration::from_millis(200);
-        config.delivery.max_attempts = options.max_attempts;
-        let mut project = ecommpay_sandbox::ProjectConfig::demo();
-        project.id = PROJECT_ID;
-        project.secret_key = SECRET.into();
-        project.callback_url = None;
-        project.threshold = options.platform_threshold;
-        project.payout_delay = std::time::Duration::from_millis(50);
-        config.projects = vec![project];
-        let sandbox = ecommpay_sandbox::spawn(config)
-            .await
-            .expect("the sandbox starts");
+        let sandbox = start_sandbox(&options).await;
         let mut flags = vec![
             format!("--mode={}", options.mode),
             format!("--payment-page-url={}", sandbox.url("/payment")),
