@@ -215,7 +215,10 @@ async fn open_payments(server: &Server, count: usize) -> Vec<String> {
             answer["payment_id"].as_str().expect("a payment id").to_string()
         }
     });
-    futures::stream::iter(requests).buffer_unordered(32).collect().await
+    futures::stream::iter(requests)
+        .buffer_unordered(32)
+        .collect()
+        .await
 }
 
 /// The payments the server stored (for the callback runs).

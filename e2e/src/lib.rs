@@ -210,3 +210,19 @@ fn free_port() -> u16 {
         .map(|address| address.port())
         .expect("a free loopback port")
 }
+
+/// How many Content-Security-Policy violations browsers have reported to `proxy`
+/// (its pages send them to `/csp-reports`).
+pub async fn csp_violations(proxy: &doku_testkit::TestProxy) -> u64 {
+    let metrics = proxy
+        .merchant_get("/metrics")
+        .await
+        .text()
+        .await
+        .expect("the proxy's metrics");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("doku_csp_violations_total "))
+        .and_then(|count| count.trim().parse().ok())
+        .expect("a CSP violation counter")
+}

@@ -4,7 +4,7 @@
 // Test helpers may unwrap like the tests themselves: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use doku_e2e::{Browser, release_dist};
+use doku_e2e::{Browser, csp_violations, release_dist};
 use doku_testkit::{Stack, StackOptions};
 use fantoccini::Locator;
 use serde_json::Value;
@@ -82,6 +82,11 @@ async fn payment_page_success_and_decline() {
     assert!(result.contains("Code 20000"), "{result}");
 
     browser.close().await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "no Content-Security-Policy violation"
+    );
     stack.stop().await;
 }
 
@@ -112,6 +117,11 @@ async fn gate_post_redirect_success_and_decline() {
     );
 
     browser.close().await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "no Content-Security-Policy violation"
+    );
     stack.stop().await;
 }
 
@@ -152,6 +162,11 @@ async fn a_double_click_makes_one_payment() {
     assert!(browser.result().await.contains("Payment successful"));
     assert_eq!(payments_of(&stack, &order_id).await.len(), 1);
     browser.close().await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "no Content-Security-Policy violation"
+    );
     stack.stop().await;
 }
 
@@ -176,6 +191,11 @@ async fn a_tampered_status_in_the_return_url_shows_the_real_one() {
         "the proxy decides, not the URL: {result}"
     );
     browser.close().await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "no Content-Security-Policy violation"
+    );
     stack.stop().await;
 }
 
@@ -206,6 +226,11 @@ async fn a_return_that_lost_its_query_still_finds_the_payment() {
         "found through the pending record: {result}"
     );
     browser.close().await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "no Content-Security-Policy violation"
+    );
     stack.stop().await;
 }
 
@@ -239,6 +264,55 @@ async fn safari_is_warned_and_chromium_is_not() {
             .await
             .is_err()
     );
+    browser.close().await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "no Content-Security-Policy violation"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_policy_holds_and_its_violations_are_reported() {
+    let stack = stack("payment-page").await;
+    let browser = Browser::start(None).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    browser
+        .client
+        .goto(&stack.proxy.url(&format!("/pay/{order_id}")))
+        .await
+        .unwrap();
+    browser.in_widget("form.doku-form:not([hidden])").await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "the checkout itself breaks nothing"
+    );
+    // Something the policy forbids (a foreign image, an inline script): refused, reported.
+    browser
+        .client
+        .execute(
+            "const img = document.createElement('img'); img.src = 'https://evil.example/pixel.png'; document.body.append(img);
+             const script = document.createElement('script'); script.textContent = 'window.pwned = 1'; document.body.append(script);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while csp_violations(&stack.proxy).await < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the violations were never reported"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let pwned = browser
+        .client
+        .execute("return window.pwned === undefined;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, Value::Bool(true), "the inline script did not run");
     browser.close().await;
     stack.stop().await;
 }

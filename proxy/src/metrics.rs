@@ -12,6 +12,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     callbacks: Mutex<BTreeMap<&'static str, u64>>,
     platform_calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    csp_violations: std::sync::atomic::AtomicU64,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -35,6 +36,12 @@ impl Metrics {
     /// Counts a call to the platform (`sale`, `payout`, `status`) by result (`ok`, `error`).
     pub fn platform_call(&self, call: &'static str, result: &'static str) {
         bump(&self.platform_calls, (call, result));
+    }
+
+    /// Counts a Content-Security-Policy violation a browser reported.
+    pub fn csp_violation(&self) {
+        self.csp_violations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The text exposition, with `payments` from the database.
@@ -79,6 +86,12 @@ impl Metrics {
                 "doku_platform_calls_total{{call=\"{call}\",result=\"{result}\"}} {n}"
             );
         }
+        out.push_str("# HELP doku_csp_violations_total Content-Security-Policy violations browsers reported.\n");
+        out.push_str("# TYPE doku_csp_violations_total counter\n");
+        let csp = self
+            .csp_violations
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let _ = writeln!(out, "doku_csp_violations_total {csp}");
         out.push_str("# HELP doku_payments Payments by kind and status.\n");
         out.push_str("# TYPE doku_payments gauge\n");
         for count in payments {

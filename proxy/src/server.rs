@@ -5,6 +5,7 @@
 use crate::api::{callbacks, orders, payouts, reports, sessions};
 use crate::app::SharedApp;
 use crate::auth::require_merchant;
+use crate::extract::RawBody;
 use crate::pages;
 use crate::problem::ApiError;
 use crate::reconciler;
@@ -50,6 +51,10 @@ pub fn router(app: SharedApp) -> Router {
             post(callbacks::receive).layer(DefaultBodyLimit::max(callbacks::MAX_CALLBACK_BYTES)),
         )
         .route("/pay/{order_id}", get(pages::hosted_checkout))
+        .route(
+            "/csp-reports",
+            post(csp_report).layer(DefaultBodyLimit::max(MAX_CSP_REPORT_BYTES)),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics));
     if app.config.demo {
@@ -180,7 +185,8 @@ pub fn content_security_policy(redirect_hosts: &[String]) -> String {
     }
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+         connect-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; \
+         report-uri /csp-reports",
         form_action.join(" ")
     )
 }
@@ -214,6 +220,49 @@ async fn security_headers(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     }
     response
+}
+
+/// The largest CSP report accepted; browsers send a few hundred bytes.
+const MAX_CSP_REPORT_BYTES: usize = 16 * 1024;
+
+/// `POST /csp-reports`: a browser reporting that a page of ours broke its
+/// Content-Security-Policy. Logged and counted (`doku_csp_violations_total`), so a
+/// violation anywhere shows up in monitoring and fails the end-to-end tests.
+async fn csp_report(
+    State(app): State<SharedApp>,
+    RawBody(body): RawBody,
+) -> Result<StatusCode, ApiError> {
+    let report: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_report",
+            format!("not a CSP report: {e}"),
+            Some("body"),
+        )
+    })?;
+    let report = &report["csp-report"];
+    if !report.is_object() {
+        return Err(ApiError::bad_request(
+            "malformed_report",
+            "not a CSP report",
+            Some("csp-report"),
+        ));
+    }
+    let text = |key: &str| {
+        report[key]
+            .as_str()
+            .unwrap_or("-")
+            .chars()
+            .take(200)
+            .collect::<String>()
+    };
+    tracing::warn!(
+        directive = %text("violated-directive"),
+        blocked = %text("blocked-uri"),
+        page = %text("document-uri"),
+        "Content-Security-Policy violation"
+    );
+    app.metrics.csp_violation();
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Liveness and readiness: answers 200 while the database answers.

@@ -805,19 +805,38 @@ async fn one_callback_delivered_to_two_instances_at_once_changes_the_state_once(
         proxy.raw_callback(body.clone())
     });
     let answers = futures::future::join_all(deliveries).await;
-    let outcomes: Vec<&str> = answers.iter().map(|(status, answer)| {
-        assert_eq!(*status, 200, "{answer}");
-        answer["outcome"].as_str().unwrap()
-    }).collect();
-    assert_eq!(outcomes.iter().filter(|o| **o == "applied").count(), 1, "{outcomes:?}");
-    assert_eq!(outcomes.iter().filter(|o| **o == "duplicate").count(), 19, "{outcomes:?}");
+    let outcomes: Vec<&str> = answers
+        .iter()
+        .map(|(status, answer)| {
+            assert_eq!(*status, 200, "{answer}");
+            answer["outcome"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "applied").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "duplicate").count(),
+        19,
+        "{outcomes:?}"
+    );
 
     let stored = first.app.store.payment(&payment_id).await.unwrap().unwrap();
-    assert_eq!((stored.status.as_str(), stored.version), ("success", 1), "one state change");
+    assert_eq!(
+        (stored.status.as_str(), stored.version),
+        ("success", 1),
+        "one state change"
+    );
     let records = second.app.store.callbacks_for(&payment_id).await.unwrap();
     assert_eq!(records.len(), 20, "every delivery stored");
     for proxy in [&first, &second] {
-        assert_eq!(proxy.status(&payment_id).await.1["status"], "success", "both instances agree");
+        assert_eq!(
+            proxy.status(&payment_id).await.1["status"],
+            "success",
+            "both instances agree"
+        );
     }
     second.stop().await;
     first.stop().await;

@@ -36,9 +36,18 @@ impl ProxyProcess {
             .arg("serve")
             .arg(format!("--listen=127.0.0.1:{}", self.port))
             .arg(format!("--project-id={PROJECT_ID}"))
-            .arg(format!("--secret-file={}", self.dir.join("secret").display()))
-            .arg(format!("--api-keys-file={}", self.dir.join("keys").display()))
-            .arg(format!("--database-url=sqlite://{}", self.dir.join("proxy.db").display()))
+            .arg(format!(
+                "--secret-file={}",
+                self.dir.join("secret").display()
+            ))
+            .arg(format!(
+                "--api-keys-file={}",
+                self.dir.join("keys").display()
+            ))
+            .arg(format!(
+                "--database-url=sqlite://{}",
+                self.dir.join("proxy.db").display()
+            ))
             .arg(format!("--dist-dir={}", self.dir.display()))
             .arg(format!("--payment-page-url={}/payment", self.sandbox))
             .arg(format!("--gate-url={}", self.sandbox))
@@ -75,7 +84,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % below
     }
 }
@@ -83,7 +95,12 @@ impl Lcg {
 async fn wait_healthy(base: &str) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+    while !client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
         assert!(Instant::now() < deadline, "the proxy did not come back");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -108,14 +125,19 @@ async fn until_answered(request: impl Fn() -> reqwest::RequestBuilder) -> Value 
 type Paid = Arc<Mutex<Vec<(String, String, &'static str)>>>;
 
 async fn customer(base: String, number: usize, stop: Arc<AtomicBool>, paid: Paid) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut attempt = 0;
     while !stop.load(Ordering::Relaxed) {
         attempt += 1;
         let order = until_answered(|| {
             http.post(format!("{base}/api/orders"))
                 .bearer_auth(API_KEY)
-                .json(&json!({"amount": 15_000_000, "currency": "IDR", "description": "Crash test"}))
+                .json(
+                    &json!({"amount": 15_000_000, "currency": "IDR", "description": "Crash test"}),
+                )
         })
         .await;
         let order_id = order["order_id"].as_str().unwrap().to_string();
@@ -127,7 +149,11 @@ async fn customer(base: String, number: usize, stop: Arc<AtomicBool>, paid: Paid
         })
         .await;
         let payment_id = session["payment_id"].as_str().unwrap().to_string();
-        let button = if attempt % 4 == 0 { "decline" } else { "success" };
+        let button = if attempt % 4 == 0 {
+            "decline"
+        } else {
+            "success"
+        };
         // DOKU is the sandbox: it stays up; its callbacks to the proxy are retried.
         pay_on_doku(&http, &session["redirect_data"], button).await;
         paid.lock().await.push((order_id, payment_id, button));
@@ -153,8 +179,17 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
     std::fs::write(dir.join("secret"), SECRET).unwrap();
     std::fs::write(dir.join("keys"), API_KEY).unwrap();
     std::fs::write(dir.join("index.html"), "dist").unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut proxy = ProxyProcess { port, dir: dir.clone(), sandbox: sandbox.base_url.clone(), child: None };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut proxy = ProxyProcess {
+        port,
+        dir: dir.clone(),
+        sandbox: sandbox.base_url.clone(),
+        child: None,
+    };
     proxy.start();
     wait_healthy(&proxy.base()).await;
 
@@ -164,7 +199,10 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
         .map(|n| tokio::spawn(customer(proxy.base(), n, stop.clone(), paid.clone())))
         .collect();
 
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
     println!("crash test: seed {seed}, {CYCLES} SIGKILL cycles");
     let mut random = Lcg(seed);
     for _ in 0..CYCLES {
@@ -187,29 +225,52 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
             sandbox
                 .sandbox
                 .payment(PROJECT_ID, payment_id)
-                .is_none_or(|p| p.deliveries.is_empty() || p.deliveries.iter().any(|d| d.state == DeliveryState::Pending))
+                .is_none_or(|p| {
+                    p.deliveries.is_empty()
+                        || p.deliveries
+                            .iter()
+                            .any(|d| d.state == DeliveryState::Pending)
+                })
         });
         if !pending {
             break;
         }
-        assert!(Instant::now() < deadline, "the sandbox never finished delivering");
+        assert!(
+            Instant::now() < deadline,
+            "the sandbox never finished delivering"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     proxy.kill();
 
     // Read the proxy's database directly, as it was left.
-    let store = doku_proxy::store::Store::connect(&format!("sqlite://{}", proxy.dir.join("proxy.db").display())).await.unwrap();
+    let store = doku_proxy::store::Store::connect(&format!(
+        "sqlite://{}",
+        proxy.dir.join("proxy.db").display()
+    ))
+    .await
+    .unwrap();
     let (mut sent, mut acknowledged, mut stored, mut lost) = (0, 0, 0, 0);
     let mut orders = std::collections::BTreeSet::new();
     for (order_id, payment_id, button) in &paid {
         assert!(orders.insert(order_id.clone()), "one payment per order");
         let platform = sandbox.sandbox.payment(PROJECT_ID, payment_id).unwrap();
-        let payment = store.payment(payment_id).await.unwrap().unwrap_or_else(|| panic!("payment {payment_id} lost"));
+        let payment = store
+            .payment(payment_id)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("payment {payment_id} lost"));
         let records = store.callbacks_for(payment_id).await.unwrap();
-        let bodies: Vec<Value> = records.iter().map(|r| serde_json::from_str(&r.body).unwrap()).collect();
+        let bodies: Vec<Value> = records
+            .iter()
+            .map(|r| serde_json::from_str(&r.body).unwrap())
+            .collect();
         for delivery in &platform.deliveries {
             sent += delivery.attempts.len();
-            let answered_200 = delivery.attempts.iter().any(|a| a.result == AttemptResult::Http { status: 200 });
+            let answered_200 = delivery
+                .attempts
+                .iter()
+                .any(|a| a.result == AttemptResult::Http { status: 200 });
             if answered_200 {
                 acknowledged += 1;
                 if bodies.contains(&parse(&delivery.body)) {
@@ -220,12 +281,23 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
             }
         }
         // The last callback the platform sent decides the state.
-        let expected = if platform.status == "success" { "success" } else { "decline" };
-        assert_eq!(payment.status.as_str(), expected, "{payment_id} after pressing {button}");
+        let expected = if platform.status == "success" {
+            "success"
+        } else {
+            "decline"
+        };
+        assert_eq!(
+            payment.status.as_str(),
+            expected,
+            "{payment_id} after pressing {button}"
+        );
         assert_eq!(payment.order_id.as_deref(), Some(order_id.as_str()));
     }
     let duplicates = store
-        .list_payments(&doku_proxy::store::PaymentFilter { limit: i64::MAX, ..Default::default() })
+        .list_payments(&doku_proxy::store::PaymentFilter {
+            limit: i64::MAX,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .len()
@@ -237,7 +309,11 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
     assert_eq!(lost, 0);
     assert_eq!(stored, acknowledged);
     assert_eq!(duplicates, 0, "no payment opened twice");
-    assert!(paid.len() >= CYCLES, "a steady stream: {} payments", paid.len());
+    assert!(
+        paid.len() >= CYCLES,
+        "a steady stream: {} payments",
+        paid.len()
+    );
     store.close().await;
     sandbox.stop().await.ok();
     drop(proxy);

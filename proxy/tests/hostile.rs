@@ -429,6 +429,27 @@ fn all_cases(order_id: &str) -> Vec<Case> {
             false,
         ));
     }
+    // Content-Security-Policy reports (browsers post `application/csp-report`).
+    for (what, body) in [
+        ("malformed", "{\"csp-report\":".to_string()),
+        ("not a report", "{\"report\":{}}".into()),
+        ("report not an object", "{\"csp-report\":\"x\"}".into()),
+        ("nested", nested(10_000)),
+        ("empty", String::new()),
+        (
+            "over the limit",
+            format!("{{\"csp-report\":{{\"x\":\"{}\"}}}}", "x".repeat(20_000)),
+        ),
+    ] {
+        let mut case = Case::json(
+            format!("csp report {what}"),
+            "/csp-reports",
+            body.into_bytes(),
+            false,
+        );
+        case.content_type = Some("application/csp-report");
+        cases.push(case);
+    }
     // The merchant API without (valid) credentials.
     let mut anonymous = Case::json(
         "orders without a key",
