@@ -14,13 +14,14 @@ export CARGO_TERM_COLOR ?= never
 WASM := --target wasm32-unknown-unknown
 
 .NOTPARALLEL:
-.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size bench
+.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size bench fuzz
 
 help:
 	@echo "make demo   install what is missing, build the widget, serve the demo shop on http://127.0.0.1:8080"
 	@echo "make test   install what is missing and run every check and test"
 	@echo "steps:      setup lint test-native test-browser build size-check test-e2e"
 	@echo "measures:   size bench (writes BENCHMARKS.md)"
+	@echo "endurance:  fuzz (FUZZ_SECONDS per target)"
 
 setup:
 	scripts/setup.sh
@@ -64,3 +65,7 @@ test-e2e:
 # writes BENCHMARKS.md.
 bench:
 	scripts/bench.sh
+
+# Every cargo fuzz target for FUZZ_SECONDS (default 120) each; grows fuzz/corpus/.
+fuzz:
+	scripts/fuzz.sh

@@ -42,5 +42,6 @@ mod server;
 pub use config::{Config, ConfigError, DeliveryConfig, ProjectConfig};
 pub use faults::Faults;
 pub use payment::PaymentView;
+pub use payment_page::check_payment_page_request;
 pub use sandbox::{Sandbox, StartError, UnknownProject};
 pub use server::{RunningSandbox, serve, spawn};

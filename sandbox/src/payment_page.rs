@@ -88,6 +88,15 @@ fn not_found() -> Response {
     )
 }
 
+/// Checks raw Payment Page parameters (a query string or form body) exactly as
+/// `/payment` does, without creating a payment: the refusal, as the page would state it.
+/// For fuzzing and for merchants debugging a request.
+pub fn check_payment_page_request(sandbox: &Sandbox, encoded: &[u8]) -> Result<(), String> {
+    request(sandbox, &pairs(encoded))
+        .map(drop)
+        .map_err(|error| error.to_string())
+}
+
 /// Checks a request as the platform does and turns it into a payment to admit.
 fn request(sandbox: &Sandbox, params: &[(String, String)]) -> Result<NewPayment, RequestError> {
     let mut map = BTreeMap::new();

@@ -368,7 +368,9 @@ pub async fn start_sandbox(options: &StackOptions) -> ecommpay_sandbox::RunningS
     project.threshold = options.platform_threshold;
     project.payout_delay = std::time::Duration::from_millis(50);
     config.projects = vec![project];
-    ecommpay_sandbox::spawn(config).await.expect("the sandbox starts")
+    ecommpay_sandbox::spawn(config)
+        .await
+        .expect("the sandbox starts")
 }
 
 impl Stack {

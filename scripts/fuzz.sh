@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make fuzz: runs every cargo fuzz target (fuzz/fuzz_targets) for FUZZ_SECONDS each
+# (default 120) on the nightly toolchain, growing the committed corpora in
+# fuzz/corpus/<target>/, then minimizes each corpus. Fails on the first crash, leaving
+# the input in fuzz/artifacts/<target>/. `make test` replays the corpora (crate
+# doku-fuzzing), so whatever the fuzzer learned stays checked.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${FUZZ_SECONDS:-120}"
+targets=(callback signature redirect customer_fields payment_page_params)
+
+echo "==> fuzzing tools: the nightly toolchain and cargo-fuzz"
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
+
+cd fuzz
+echo "==> building the targets (libFuzzer, sanitizer coverage)"
+cargo +nightly fuzz build
+for target in "${targets[@]}"; do
+    echo "==> $target for ${seconds}s"
+    log="target/$target.log"
+    mkdir -p target
+    if ! cargo +nightly fuzz run "$target" "corpus/$target" -- \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        echo "!! $target failed; the input is in fuzz/artifacts/$target/" >&2
+        exit 1
+    fi
+    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | sed 's/^/    /'
+    cargo +nightly fuzz cmin "$target" "corpus/$target" >/dev/null 2>&1
+    echo "    corpus: $(ls "corpus/$target" | wc -l) inputs after minimizing"
+done
+echo "fuzz: ${#targets[@]} targets, ${seconds}s each, no failing input"
