@@ -58,7 +58,9 @@ size: setup build
 	npm ci --prefix bench/node --no-audit --no-fund
 	node scripts/size.mjs --compare
 
+# The secrets scan runs the doku-proxy binary as merchants do.
 test-e2e:
+	cargo build -p doku-proxy
 	cargo test -p doku-e2e
 
 # Size, time to interactive, click to navigation and proxy load beside the alternatives;

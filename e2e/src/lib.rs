@@ -2,6 +2,10 @@
 //! through chromedriver on a loopback port of its own. The servers come from
 //! `doku-testkit`.
 
+mod recorder;
+
+pub use recorder::{Exchange, Recorder};
+
 use fantoccini::elements::{Element, ShadowRoot};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;

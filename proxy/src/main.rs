@@ -40,6 +40,8 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,tower_http=warn,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours on a terminal only, never escape codes in a log file or journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let printed = |result: Result<String, String>| {
         result.map(|text| {
