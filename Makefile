@@ -14,14 +14,14 @@ export CARGO_TERM_COLOR ?= never
 WASM := --target wasm32-unknown-unknown
 
 .NOTPARALLEL:
-.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size bench fuzz
+.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size bench fuzz soak
 
 help:
 	@echo "make demo   install what is missing, build the widget, serve the demo shop on http://127.0.0.1:8080"
 	@echo "make test   install what is missing and run every check and test"
 	@echo "steps:      setup lint test-native test-browser build size-check test-e2e"
 	@echo "measures:   size bench (writes BENCHMARKS.md)"
-	@echo "endurance:  fuzz (FUZZ_SECONDS per target)"
+	@echo "endurance:  fuzz (FUZZ_SECONDS per target) soak (SOAK_SECONDS of steady load)"
 
 setup:
 	scripts/setup.sh
@@ -71,3 +71,7 @@ bench:
 # Every cargo fuzz target for FUZZ_SECONDS (default 120) each; grows fuzz/corpus/.
 fuzz:
 	scripts/fuzz.sh
+
+# A steady load on the proxy for SOAK_SECONDS (default 600): errors, p99 and memory over time.
+soak:
+	scripts/soak.sh

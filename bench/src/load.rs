@@ -3,22 +3,23 @@
 //! validly signed callback per request), at several concurrency levels, for the proxy on
 //! SQLite and on PostgreSQL and for the Node.js peer on PostgreSQL.
 
+use crate::server::{
+    API_KEY, SECRET, Server, callback_body, peak_rss_mib, start_peer, start_proxy,
+};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+/// The reconciler stays out of the measurement.
+const QUIET: &[&str] = &["--purchase-check-after=1h", "--reconcile-every=1h"];
 /// Concurrent connections of each run.
 pub const CONCURRENCY: [u32; 3] = [1, 16, 64];
 /// Length of each run.
 pub const SECONDS: u32 = 5;
 /// Distinct orders (and callbacks) ready before each run: more than a run uses here.
 const ORDERS: usize = 25_000;
-const SECRET: &str = "bench-secret";
-const API_KEY: &str = "bench-api-key";
-const PROJECT_ID: u64 = 77;
 
 /// One `wrk` run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,111 +60,6 @@ struct WrkSummary {
     p50_us: u64,
     p99_us: u64,
     max_us: u64,
-}
-
-/// A server process under load.
-struct Server {
-    name: String,
-    child: Child,
-    base: String,
-    database_url: String,
-    payments_table: &'static str,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-async fn wait_until_up(base: &str, path: &str) {
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while client.get(format!("{base}{path}")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "{base} did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn start_proxy(root: &Path, work: &Path, name: &str, database_url: &str) -> Server {
-    std::fs::write(work.join("secret"), SECRET).expect("write the secret");
-    std::fs::write(work.join("keys"), API_KEY).expect("write the key");
-    let port = free_port();
-    let binary = root.join("target/server/doku-proxy");
-    assert!(
-        binary.is_file(),
-        "build it first: cargo build --profile server -p doku-proxy"
-    );
-    let child = Command::new(binary)
-        .args(["serve", "--project-id", &PROJECT_ID.to_string()])
-        .arg(format!("--listen=127.0.0.1:{port}"))
-        .arg(format!("--database-url={database_url}"))
-        .arg(format!("--secret-file={}", work.join("secret").display()))
-        .arg(format!("--api-keys-file={}", work.join("keys").display()))
-        .arg(format!("--dist-dir={}", root.join("dist").display()))
-        .args(["--purchase-check-after=1h", "--reconcile-every=1h"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start doku-proxy");
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(&base, "/healthz").await;
-    Server {
-        name: name.to_string(),
-        child,
-        base,
-        database_url: database_url.to_string(),
-        payments_table: "payments",
-    }
-}
-
-async fn start_peer(root: &Path, database_url: &str) -> Server {
-    let port = free_port();
-    let child = Command::new("node")
-        .arg(root.join("bench/node/peer-server.js"))
-        .env("PEER_PORT", port.to_string())
-        .env("DATABASE_URL", database_url)
-        .env("ECOMMPAY_SECRET_KEY", SECRET)
-        .env("ECOMMPAY_PROJECT_ID", PROJECT_ID.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the Node.js peer (npm ci --prefix bench/node)");
-    let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(&base, "/").await;
-    Server {
-        name: "Node.js + express + ecommpay SDK (PostgreSQL)".into(),
-        child,
-        base,
-        database_url: database_url.to_string(),
-        payments_table: "peer_payments",
-    }
-}
-
-/// The server's peak resident memory so far, in MiB.
-fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| {
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|kb| kb.parse::<f64>().ok())
-                })
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Creates `count` IDR orders through the server's order endpoint.
@@ -234,24 +130,6 @@ async fn stored_payments(server: &Server) -> Vec<String> {
         .iter()
         .map(|row| row.get::<String, _>("id"))
         .collect()
-}
-
-/// A signed success callback in the seed's format, on one line.
-fn callback_body(signer: &ecommpay::Signer, payment_id: &str) -> String {
-    let mut body = serde_json::json!({
-        "project_id": PROJECT_ID,
-        "payment": {"id": payment_id, "type": "purchase", "status": "success", "date": "2026-11-24T09:21:58+0000",
-                    "method": "Doku", "sum": {"amount": 15_000_000, "currency": "IDR"}, "description": ""},
-        "account": {"number": "1189632633"},
-        "operation": {"id": 6085000002263u64, "type": "sale", "status": "success", "date": "2026-11-24T09:21:58+0000",
-                      "created_date": "2026-11-24T09:20:39+0000", "request_id": "026b9dbadeb438abea86c9667edc9b11eb994",
-                      "sum_initial": {"amount": 15_000_000, "currency": "IDR"},
-                      "sum_converted": {"amount": 15_000_000, "currency": "IDR"},
-                      "provider": {"id": 1162, "payment_id": "342205", "date": "2026-11-24T09:21:54+0000", "auth_code": ""},
-                      "code": "0", "message": "Success"}
-    });
-    body["signature"] = serde_json::Value::String(signer.sign_value(&body));
-    body.to_string()
 }
 
 fn run_wrk(
@@ -344,12 +222,12 @@ async fn measure(root: &Path, work: &Path, server: Server) -> Vec<LoadRun> {
     let mut bodies: Vec<String> = stored_payments(&server)
         .await
         .iter()
-        .map(|id| callback_body(&signer, id))
+        .map(|id| callback_body(&signer, id, "success"))
         .collect();
     for concurrency in CONCURRENCY {
         if bodies.len() < ORDERS {
             let more = open_payments(&server, ORDERS - bodies.len()).await;
-            bodies.extend(more.iter().map(|id| callback_body(&signer, id)));
+            bodies.extend(more.iter().map(|id| callback_body(&signer, id, "success")));
         }
         let file = work.join(format!("callbacks-{concurrency}"));
         std::fs::write(&file, bodies.join("\n")).expect("write the callbacks");
@@ -401,11 +279,27 @@ pub async fn run(root: &Path, admin_url: &str) -> Vec<LoadRun> {
     let mut runs = Vec::new();
 
     let sqlite = format!("sqlite://{}", work.join("proxy.db").display());
-    let server = start_proxy(root, &work, "doku-proxy (SQLite)", &sqlite).await;
+    let server = start_proxy(
+        root,
+        &work,
+        &root.join("dist"),
+        "doku-proxy (SQLite)",
+        &sqlite,
+        QUIET,
+    )
+    .await;
     runs.extend(measure(root, &work, server).await);
 
     let postgres = fresh_database(admin_url, "bench_proxy").await;
-    let server = start_proxy(root, &work, "doku-proxy (PostgreSQL)", &postgres).await;
+    let server = start_proxy(
+        root,
+        &work,
+        &root.join("dist"),
+        "doku-proxy (PostgreSQL)",
+        &postgres,
+        QUIET,
+    )
+    .await;
     runs.extend(measure(root, &work, server).await);
 
     let postgres = fresh_database(admin_url, "bench_peer").await;

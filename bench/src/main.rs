@@ -4,12 +4,17 @@
 //!
 //! `doku-bench [all|size|tti|click|load|report]`: each part saves its figures in
 //! `target/bench/<part>.json`; `report` (and `all`) writes `BENCHMARKS.md` from them.
+//! `doku-bench soak` (`make soak`) holds `SOAK_RATE` journeys a second (default 100) on
+//! the proxy for `SOAK_SECONDS` (default 600) and fails on any error or on memory that
+//! keeps growing.
 //! `load` needs `DOKU_TEST_POSTGRES_URL` (scripts/with-postgres.sh provides it).
 
 mod browser_timing;
 mod load;
 mod pages;
 mod report;
+mod server;
+mod soak;
 mod stats;
 
 use serde::Serialize;
@@ -94,8 +99,24 @@ async fn main() -> ExitCode {
         }
         println!("bench: wrote {}", path.display());
     }
+    if part == "soak" {
+        let number = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        let soak = soak::run(&root, number("SOAK_SECONDS", 600), number("SOAK_RATE", 100)).await;
+        save(&root, "soak", &soak);
+        println!("{}", soak::render(&soak));
+        return if soak.held() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
     if !["all", "size", "tti", "click", "load", "report"].contains(&part.as_str()) {
-        eprintln!("usage: doku-bench [all|size|tti|click|load|report]");
+        eprintln!("usage: doku-bench [all|size|tti|click|load|report|soak]");
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS

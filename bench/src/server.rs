@@ -1,0 +1,155 @@
+//! The servers under measurement, started as processes on loopback ports of their own,
+//! and what the platform sends them.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The project's secret key the servers sign with.
+pub const SECRET: &str = "bench-secret";
+/// The merchant API key.
+pub const API_KEY: &str = "bench-api-key";
+/// The ecommpay project.
+pub const PROJECT_ID: u64 = 77;
+
+/// A server process under load.
+pub struct Server {
+    /// Which server and store, e.g. `doku-proxy (SQLite)`.
+    pub name: String,
+    /// The process.
+    pub child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// Its database.
+    pub database_url: String,
+    /// The table its payments are in.
+    pub payments_table: &'static str,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn wait_until_up(base: &str, path: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.get(format!("{base}{path}")).send().await.is_err() {
+        assert!(Instant::now() < deadline, "{base} did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The release proxy (`target/server/doku-proxy`) on `database_url`, serving `dist`.
+pub async fn start_proxy(
+    root: &Path,
+    work: &Path,
+    dist: &Path,
+    name: &str,
+    database_url: &str,
+    flags: &[&str],
+) -> Server {
+    std::fs::write(work.join("secret"), SECRET).expect("write the secret");
+    std::fs::write(work.join("keys"), API_KEY).expect("write the key");
+    let port = free_port();
+    let binary = root.join("target/server/doku-proxy");
+    assert!(
+        binary.is_file(),
+        "build it first: cargo build --profile server -p doku-proxy"
+    );
+    let child = Command::new(binary)
+        .args(["serve", "--project-id", &PROJECT_ID.to_string()])
+        .arg(format!("--listen=127.0.0.1:{port}"))
+        .arg(format!("--database-url={database_url}"))
+        .arg(format!("--secret-file={}", work.join("secret").display()))
+        .arg(format!("--api-keys-file={}", work.join("keys").display()))
+        .arg(format!("--dist-dir={}", dist.display()))
+        .args(flags)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start doku-proxy");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(&base, "/healthz").await;
+    Server {
+        name: name.to_string(),
+        child,
+        base,
+        database_url: database_url.to_string(),
+        payments_table: "payments",
+    }
+}
+
+/// The Node.js peer (`bench/node/peer-server.js`) on `database_url`.
+pub async fn start_peer(root: &Path, database_url: &str) -> Server {
+    let port = free_port();
+    let child = Command::new("node")
+        .arg(root.join("bench/node/peer-server.js"))
+        .env("PEER_PORT", port.to_string())
+        .env("DATABASE_URL", database_url)
+        .env("ECOMMPAY_SECRET_KEY", SECRET)
+        .env("ECOMMPAY_PROJECT_ID", PROJECT_ID.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the Node.js peer (npm ci --prefix bench/node)");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(&base, "/").await;
+    Server {
+        name: "Node.js + express + ecommpay SDK (PostgreSQL)".into(),
+        child,
+        base,
+        database_url: database_url.to_string(),
+        payments_table: "peer_payments",
+    }
+}
+
+/// The server's peak resident memory so far, in MiB.
+pub fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|kb| kb.parse::<f64>().ok())
+                })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A signed final callback (`success` or `decline`) in the seed's format, on one line.
+pub fn callback_body(signer: &ecommpay::Signer, payment_id: &str, status: &str) -> String {
+    let (code, message) = if status == "success" {
+        ("0", "Success")
+    } else {
+        ("20101", "Decline due to amount or frequency limit")
+    };
+    let mut body = serde_json::json!({
+        "project_id": PROJECT_ID,
+        "payment": {"id": payment_id, "type": "purchase", "status": status, "date": "2026-11-24T09:21:58+0000",
+                    "method": "Doku", "sum": {"amount": 15_000_000, "currency": "IDR"}, "description": ""},
+        "account": {"number": "1189632633"},
+        "operation": {"id": 6085000002263u64, "type": "sale", "status": status, "date": "2026-11-24T09:21:58+0000",
+                      "created_date": "2026-11-24T09:20:39+0000", "request_id": "026b9dbadeb438abea86c9667edc9b11eb994",
+                      "sum_initial": {"amount": 15_000_000, "currency": "IDR"},
+                      "sum_converted": {"amount": 15_000_000, "currency": "IDR"},
+                      "provider": {"id": 1162, "payment_id": "342205", "date": "2026-11-24T09:21:54+0000", "auth_code": ""},
+                      "code": code, "message": message}
+    });
+    body["signature"] = serde_json::Value::String(signer.sign_value(&body));
+    body.to_string()
+}

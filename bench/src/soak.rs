@@ -1,0 +1,382 @@
+//! `make soak`: the release proxy on SQLite (its default store) under a steady load for
+//! a fixed time. Customers arrive at a fixed rate (open loop, so a slow server cannot
+//! lower the load); each journey is the one a real payment makes: the merchant opens
+//! an order, the widget opens a session and polls it, the platform calls back
+//! (nine in ten successes, one decline), the widget polls the final result. Now and
+//! then the merchant reads the payments report and the metrics. Every answer is
+//! checked; the run reports errors, latency and the server's memory slice by slice.
+
+use crate::server::{API_KEY, SECRET, Server, callback_body, start_proxy};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One request's outcome: when it ended (ms since the start), how long it took (µs).
+#[derive(Clone, Copy)]
+struct Sample {
+    at_ms: u64,
+    latency_us: u64,
+    ok: bool,
+}
+
+/// What the journeys report, shared between them.
+#[derive(Default)]
+struct Record {
+    samples: Vec<Sample>,
+    /// The first few errors, word for word.
+    errors: Vec<String>,
+}
+
+/// A slice of the run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Slice {
+    /// Start of the slice (seconds into the run).
+    pub from_s: u64,
+    /// Requests answered in the slice.
+    pub requests: u64,
+    /// Of which failed (connection error, timeout, unexpected answer).
+    pub errors: u64,
+    /// Median latency (ms).
+    pub p50_ms: f64,
+    /// 99th percentile latency (ms).
+    pub p99_ms: f64,
+    /// The proxy's resident memory at the end of the slice (MiB).
+    pub rss_mib: f64,
+    /// The size of its SQLite database at the end of the slice (MiB).
+    pub database_mib: f64,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Soak {
+    /// Length of the run (s).
+    pub seconds: u64,
+    /// Journeys started per second.
+    pub rate: u64,
+    /// Journeys started.
+    pub journeys: u64,
+    /// Requests answered.
+    pub requests: u64,
+    /// Failed requests.
+    pub errors: u64,
+    /// The first errors, word for word.
+    pub first_errors: Vec<String>,
+    /// Slice by slice.
+    pub slices: Vec<Slice>,
+    /// The proxy's peak memory in the second quarter of the run (MiB), once warm.
+    pub rss_second_quarter_mib: f64,
+    /// Its peak memory in the last quarter (MiB).
+    pub rss_last_quarter_mib: f64,
+}
+
+impl Soak {
+    /// The most the last quarter's peak memory may exceed the second quarter's: 20 %
+    /// plus 4 MiB of allocator slack. Memory that keeps growing with the payments
+    /// served breaks it; caches that fill up and stay do not.
+    pub fn memory_limit_mib(&self) -> f64 {
+        self.rss_second_quarter_mib * 1.2 + 4.0
+    }
+
+    /// No error, and memory levelled off.
+    pub fn held(&self) -> bool {
+        self.errors == 0
+            && self.requests > 0
+            && self.rss_last_quarter_mib <= self.memory_limit_mib()
+    }
+}
+
+fn quantile(sorted: &[u64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[index] as f64 / 1000.0
+}
+
+/// Current resident memory of `pid` (MiB).
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn mib_of_files(paths: &[std::path::PathBuf]) -> f64 {
+    let bytes: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+struct Journeys {
+    client: reqwest::Client,
+    base: String,
+    signer: ecommpay::Signer,
+    start: Instant,
+    record: Mutex<Record>,
+}
+
+impl Journeys {
+    /// Sends one request, checks the answer with `expect`, and records the outcome.
+    async fn step(
+        &self,
+        what: &str,
+        request: reqwest::RequestBuilder,
+        expect: impl Fn(u16, &Value) -> bool,
+    ) -> Option<Value> {
+        let sent = Instant::now();
+        let outcome = match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let text = response.text().await.unwrap_or_default();
+                let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                if expect(status, &body) {
+                    Ok(body)
+                } else {
+                    Err(format!(
+                        "{what}: {status} {}",
+                        text.chars().take(300).collect::<String>()
+                    ))
+                }
+            }
+            Err(error) => Err(format!("{what}: {error}")),
+        };
+        let sample = Sample {
+            at_ms: self.start.elapsed().as_millis() as u64,
+            latency_us: sent.elapsed().as_micros() as u64,
+            ok: outcome.is_ok(),
+        };
+        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        record.samples.push(sample);
+        match outcome {
+            Ok(body) => Some(body),
+            Err(message) => {
+                if record.errors.len() < 10 {
+                    record.errors.push(message);
+                }
+                None
+            }
+        }
+    }
+
+    /// One customer's payment, start to finish.
+    async fn journey(&self, n: u64) -> Option<()> {
+        let url = |path: &str| format!("{}{path}", self.base);
+        let order = self
+            .step(
+                "order",
+                self.client
+                    .post(url("/api/orders"))
+                    .bearer_auth(API_KEY)
+                    .json(&json!({"amount": 15_000_000, "currency": "IDR", "description": format!("Soak order {n}")})),
+                |status, body| status == 201 && body["order_id"].is_string(),
+            )
+            .await?;
+        let session = self
+            .step(
+                "session",
+                self.client
+                    .post(url("/api/checkout/sessions"))
+                    .header("Idempotency-Key", format!("soak-{n:012}"))
+                    .json(&json!({"order_id": order["order_id"],
+                                  "customer": {"first_name": "Budi", "email": format!("soak-{n}@example.com")}})),
+                |status, body| (200..300).contains(&status) && body["payment_id"].is_string(),
+            )
+            .await?;
+        let payment_id = session["payment_id"].as_str()?.to_string();
+        let status_url = url(&format!("/api/checkout/sessions/{payment_id}"));
+        self.step("status", self.client.get(&status_url), |status, body| {
+            status == 200 && body["final"] == false
+        })
+        .await?;
+        let outcome = if n % 10 == 9 { "decline" } else { "success" };
+        self.step(
+            "callback",
+            self.client
+                .post(url("/callbacks/ecommpay"))
+                .header("content-type", "application/json")
+                .body(callback_body(&self.signer, &payment_id, outcome)),
+            |status, _| status == 200,
+        )
+        .await?;
+        self.step(
+            "final status",
+            self.client.get(&status_url),
+            |status, body| status == 200 && body["status"] == outcome && body["final"] == true,
+        )
+        .await?;
+        if n.is_multiple_of(100) {
+            self.step(
+                "report",
+                self.client
+                    .get(url("/api/payments?limit=50"))
+                    .bearer_auth(API_KEY),
+                |status, body| {
+                    status == 200
+                        && body["payments"]
+                            .as_array()
+                            .is_some_and(|p| (1..=50).contains(&p.len()))
+                },
+            )
+            .await?;
+            self.step(
+                "metrics",
+                self.client.get(url("/metrics")).bearer_auth(API_KEY),
+                |status, _| status == 200,
+            )
+            .await?;
+        }
+        Some(())
+    }
+}
+
+/// Holds `rate` journeys a second for `seconds` against the release proxy on SQLite,
+/// sampling its memory every `slice` seconds.
+pub async fn run(root: &Path, seconds: u64, rate: u64) -> Soak {
+    let work = root.join("target/bench/soak");
+    std::fs::remove_dir_all(&work).ok();
+    std::fs::create_dir_all(work.join("dist")).expect("a work directory");
+    std::fs::write(
+        work.join("dist/index.html"),
+        "<!doctype html><title>soak</title>",
+    )
+    .expect("write a page");
+    let database = work.join("proxy.db");
+    let server: Server = start_proxy(
+        root,
+        &work,
+        &work.join("dist"),
+        "doku-proxy (SQLite)",
+        &format!("sqlite://{}", database.display()),
+        // No platform here: the reconciler scans every 5 s but has nothing to ask.
+        &["--purchase-check-after=1h"],
+    )
+    .await;
+    let database_files = ["", "-wal", "-shm"].map(|suffix| work.join(format!("proxy.db{suffix}")));
+    let pid = server.child.id();
+    let slice = (seconds / 20).max(1);
+    let journeys = Arc::new(Journeys {
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(64)
+            .build()
+            .expect("an HTTP client"),
+        base: server.base.clone(),
+        signer: ecommpay::Signer::new(SECRET),
+        start: Instant::now(),
+        record: Mutex::new(Record::default()),
+    });
+    eprintln!(
+        "soak: {rate} journeys/s for {seconds}s against {}",
+        server.base
+    );
+
+    let mut memory = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let total = seconds * rate;
+    let mut next_sample = slice;
+    for n in 0..total {
+        ticker.tick().await;
+        let journey = Arc::clone(&journeys);
+        tasks.spawn(async move { journey.journey(n).await });
+        while tasks.try_join_next().is_some() {}
+        if journeys.start.elapsed().as_secs() >= next_sample {
+            memory.push((rss_mib(pid), mib_of_files(&database_files)));
+            let done = journeys.record.lock().map(|r| r.samples.len()).unwrap_or(0);
+            eprintln!(
+                "soak: {next_sample:>4}s  {done} requests  rss {:.1} MiB  database {:.1} MiB",
+                memory.last().map_or(0.0, |m| m.0),
+                memory.last().map_or(0.0, |m| m.1),
+            );
+            next_sample += slice;
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+    memory.push((rss_mib(pid), mib_of_files(&database_files)));
+    drop(server);
+
+    let record = journeys
+        .record
+        .lock()
+        .map(|r| (r.samples.clone(), r.errors.clone()));
+    let (samples, first_errors) = record.unwrap_or_default();
+    let slices: Vec<Slice> = (0..seconds / slice)
+        .map(|i| {
+            let (from, to) = (i * slice * 1000, (i + 1) * slice * 1000);
+            let last = i + 1 == seconds / slice;
+            let inside: Vec<&Sample> = samples
+                .iter()
+                .filter(|s| s.at_ms >= from && (s.at_ms < to || last))
+                .collect();
+            let mut latencies: Vec<u64> = inside.iter().map(|s| s.latency_us).collect();
+            latencies.sort_unstable();
+            let (rss, database) = memory.get(i as usize).copied().unwrap_or((0.0, 0.0));
+            Slice {
+                from_s: i * slice,
+                requests: inside.len() as u64,
+                errors: inside.iter().filter(|s| !s.ok).count() as u64,
+                p50_ms: quantile(&latencies, 0.5),
+                p99_ms: quantile(&latencies, 0.99),
+                rss_mib: rss,
+                database_mib: database,
+            }
+        })
+        .collect();
+    let quarter = (slices.len() / 4).max(1);
+    let peak = |part: &[Slice]| part.iter().map(|s| s.rss_mib).fold(0.0, f64::max);
+    let second = peak(&slices[quarter.min(slices.len())..(2 * quarter).min(slices.len())]);
+    let last = peak(&slices[slices.len().saturating_sub(quarter)..]);
+    Soak {
+        seconds,
+        rate,
+        journeys: total,
+        requests: samples.len() as u64,
+        errors: samples.iter().filter(|s| !s.ok).count() as u64,
+        first_errors,
+        rss_second_quarter_mib: second,
+        rss_last_quarter_mib: last,
+        slices,
+    }
+}
+
+/// The run as a table, with its verdict.
+pub fn render(soak: &Soak) -> String {
+    let mut out = format!(
+        "soak: {} journeys at {}/s over {}s, {} requests, {} errors\n\n\
+         | from (s) | requests | errors | p50 (ms) | p99 (ms) | RSS (MiB) | database (MiB) |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n",
+        soak.journeys, soak.rate, soak.seconds, soak.requests, soak.errors
+    );
+    for s in &soak.slices {
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.2} | {:.2} | {:.1} | {:.1} |\n",
+            s.from_s, s.requests, s.errors, s.p50_ms, s.p99_ms, s.rss_mib, s.database_mib
+        ));
+    }
+    for error in &soak.first_errors {
+        out.push_str(&format!("\nerror: {error}"));
+    }
+    out.push_str(&format!(
+        "\nmemory: peak {:.1} MiB in the second quarter, {:.1} MiB in the last (limit {:.1})\n{}\n",
+        soak.rss_second_quarter_mib,
+        soak.rss_last_quarter_mib,
+        soak.memory_limit_mib(),
+        if soak.held() {
+            "soak: held"
+        } else {
+            "soak: FAILED"
+        }
+    ));
+    out
+}
