@@ -1065,6 +1065,7 @@ async fn markup_from_outside_renders_as_text() {
     let backend = stub(evil);
     *backend.statuses.borrow_mut() = vec![Ok(SessionView {
         payment_id: "pay_abc234".into(),
+        message: Some("<script>window.pwned=2</script>Limit".into()),
         ..declined("<i>20101</i>")
     })];
     reset_page();
@@ -1076,7 +1077,11 @@ async fn markup_from_outside_renders_as_text() {
         .set_item("doku-checkout:ord_test:pending", "pay_abc234")
         .unwrap();
     let fixture = Fixture::mount_here(
-        &[("locale", "en"), ("firstName", "<svg onload=alert(1)>")],
+        &[
+            ("locale", "en"),
+            ("firstName", "<svg onload=alert(1)>"),
+            ("email", "<b>budi</b>@example.com"),
+        ],
         backend,
         CHROME,
     );
@@ -1090,8 +1095,13 @@ async fn markup_from_outside_renders_as_text() {
         "shown as text"
     );
     assert!(
-        fixture.find("img, b, i, svg").is_none(),
+        fixture.find("img, b, i, svg, script").is_none(),
         "no element made from outside text"
+    );
+    assert_eq!(
+        fixture.event("doku:decline").get("message").map(String::as_str),
+        Some("<script>window.pwned=2</script>Limit"),
+        "the platform's message reaches the host as data"
     );
     fixture.click(".doku-result .doku-pay");
     fixture.ready().await;
@@ -1100,7 +1110,14 @@ async fn markup_from_outside_renders_as_text() {
         "<img src=x onerror=\"window.pwned=1\"><b>Kopi</b>"
     );
     assert_eq!(fixture.input("text").value(), "<svg onload=alert(1)>");
-    assert!(fixture.find("img, b, svg").is_none());
+    assert_eq!(fixture.input("email").value(), "<b>budi</b>@example.com");
+    fixture.submit();
+    fixture
+        .until("the email's error", |f| {
+            f.find(".doku-field-error:not([hidden])").is_some()
+        })
+        .await;
+    assert!(fixture.find("img, b, svg, script").is_none());
     assert!(
         js_sys::Reflect::get(&web_sys::window().unwrap(), &"pwned".into())
             .unwrap()

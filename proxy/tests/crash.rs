@@ -10,7 +10,7 @@
 use doku_testkit::{API_KEY, PROJECT_ID, SECRET, StackOptions, pay_on_doku};
 use ecommpay_sandbox::delivery::{AttemptResult, DeliveryState};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -316,6 +316,5 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
     );
     store.close().await;
     sandbox.stop().await.ok();
-    drop(proxy);
-    let _ = Path::new(&dir);
+    drop(proxy); // removes its directory
 }
