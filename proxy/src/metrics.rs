@@ -1,7 +1,8 @@
 //! `/metrics` in Prometheus' text format: requests, callbacks by outcome, platform
-//! calls, and payments by status (counted in the database when scraped).
+//! calls, payments settled by this instance, and the payments still open (counted in the
+//! database when scraped).
 
-use crate::store::StatusCount;
+use crate::store::{CallbackOutcome, Payment, StatusCount};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -12,6 +13,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     callbacks: Mutex<BTreeMap<&'static str, u64>>,
     platform_calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    settled: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     csp_violations: std::sync::atomic::AtomicU64,
 }
 
@@ -38,14 +40,32 @@ impl Metrics {
         bump(&self.platform_calls, (call, result));
     }
 
+    /// Counts `payment`, which this instance has just moved to its final status.
+    pub fn settled(&self, payment: &Payment) {
+        bump(
+            &self.settled,
+            (payment.kind.as_str(), payment.status.as_str()),
+        );
+    }
+
+    /// Counts the payment a stored platform report (callback or status answer) settled,
+    /// if it did: only an applied report can, and a final payment never moves again.
+    pub fn report_stored(&self, outcome: CallbackOutcome, payment: Option<&Payment>) {
+        if let (CallbackOutcome::Applied, Some(payment)) = (outcome, payment)
+            && payment.status.is_final()
+        {
+            self.settled(payment);
+        }
+    }
+
     /// Counts a Content-Security-Policy violation a browser reported.
     pub fn csp_violation(&self) {
         self.csp_violations
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// The text exposition, with `payments` from the database.
-    pub fn render(&self, payments: &[StatusCount]) -> String {
+    /// The text exposition, with the `open` payments from the database.
+    pub fn render(&self, open: &[StatusCount]) -> String {
         let mut out = String::new();
         out.push_str("# HELP doku_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE doku_http_requests_total counter\n");
@@ -92,12 +112,25 @@ impl Metrics {
             .csp_violations
             .load(std::sync::atomic::Ordering::Relaxed);
         let _ = writeln!(out, "doku_csp_violations_total {csp}");
-        out.push_str("# HELP doku_payments Payments by kind and status.\n");
-        out.push_str("# TYPE doku_payments gauge\n");
-        for count in payments {
+        out.push_str("# HELP doku_payments_settled_total Payments this instance moved to a final status, by kind and status.\n");
+        out.push_str("# TYPE doku_payments_settled_total counter\n");
+        for ((kind, status), n) in self
+            .settled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             let _ = writeln!(
                 out,
-                "doku_payments{{kind=\"{}\",status=\"{}\"}} {}",
+                "doku_payments_settled_total{{kind=\"{kind}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP doku_open_payments Payments not final yet, by kind and status.\n");
+        out.push_str("# TYPE doku_open_payments gauge\n");
+        for count in open {
+            let _ = writeln!(
+                out,
+                "doku_open_payments{{kind=\"{}\",status=\"{}\"}} {}",
                 escape(&count.kind),
                 escape(&count.status),
                 count.count
@@ -128,7 +161,7 @@ mod tests {
         metrics.platform_call("sale", "error");
         let text = metrics.render(&[StatusCount {
             kind: "purchase".into(),
-            status: "success".into(),
+            status: "pending".into(),
             count: 3,
         }]);
         assert!(
@@ -137,6 +170,7 @@ mod tests {
         );
         assert!(text.contains("doku_callbacks_total{outcome=\"applied\"} 1\n"));
         assert!(text.contains("doku_platform_calls_total{call=\"sale\",result=\"error\"} 1\n"));
-        assert!(text.contains("doku_payments{kind=\"purchase\",status=\"success\"} 3\n"));
+        assert!(text.contains("doku_open_payments{kind=\"purchase\",status=\"pending\"} 3\n"));
+        assert!(text.contains("# TYPE doku_payments_settled_total counter\n"));
     }
 }

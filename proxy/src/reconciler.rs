@@ -80,10 +80,11 @@ async fn check(app: &SharedApp, payment: Payment, now: i64) -> Result<(), StoreE
             app.metrics.platform_call("status", "ok");
             let update = status_update(&answer, &app.config);
             let body = serde_json::to_string(&answer).unwrap_or_default();
-            let (outcome, _) = app
+            let (outcome, stored) = app
                 .store
                 .record_status_answer(&payment.id, &body, &update)
                 .await?;
+            app.metrics.report_stored(outcome, stored.as_ref());
             tracing::info!(payment_id = %payment.id, outcome = outcome.as_str(), "status checked");
         }
         Err(error) => {
@@ -102,9 +103,12 @@ async fn check(app: &SharedApp, payment: Payment, now: i64) -> Result<(), StoreE
         PaymentKind::Purchase => app.config.purchase_check_after,
         PaymentKind::Payout => app.config.payout_check_after,
     };
-    app.store
+    let mut declined = false;
+    let stored = app
+        .store
         .modify_payment(&payment.id, |p| {
-            if !p.status.is_final() && now >= p.expires_at {
+            declined = !p.status.is_final() && now >= p.expires_at;
+            if declined {
                 p.apply(&expired);
                 tracing::info!(payment_id = %p.id, "declined: threshold time passed");
             }
@@ -116,6 +120,9 @@ async fn check(app: &SharedApp, payment: Payment, now: i64) -> Result<(), StoreE
             true
         })
         .await?;
+    if let Some(payment) = stored.filter(|_| declined) {
+        app.metrics.settled(&payment);
+    }
     Ok(())
 }
 

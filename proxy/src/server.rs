@@ -285,8 +285,8 @@ async fn healthz(State(app): State<SharedApp>) -> Response {
 /// `GET /metrics` (merchant key required: volumes are business data).
 async fn metrics(State(app): State<SharedApp>, headers: HeaderMap) -> Result<Response, ApiError> {
     require_merchant(&headers, &app.config.api_keys)?;
-    let counts = app.store.count_by_status().await?;
-    let text = app.metrics.render(&counts);
+    let open = app.store.count_open().await?;
+    let text = app.metrics.render(&open);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 

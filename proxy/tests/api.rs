@@ -522,6 +522,16 @@ async fn callbacks_move_payments_forward_only_and_refuse_forgeries() {
             ["duplicate", "applied", "stale", "duplicate", "stale"],
             "{db}: every accepted delivery stored"
         );
+        let metrics = proxy.merchant_get("/metrics").await.text().await.unwrap();
+        assert!(
+            metrics
+                .contains("doku_payments_settled_total{kind=\"purchase\",status=\"success\"} 1\n"),
+            "{db}: settled once, whatever the deliveries: {metrics}"
+        );
+        assert!(
+            !metrics.contains("doku_open_payments{"),
+            "{db}: nothing left open: {metrics}"
+        );
         proxy.stop().await;
     }
 }
@@ -727,6 +737,7 @@ async fn pages_metrics_and_health() {
     )
     .await;
     let order_id = proxy.order(15_000_000).await;
+    proxy.session(&order_id, "metrics-test-key").await;
 
     let page = proxy
         .http
@@ -782,7 +793,10 @@ async fn pages_metrics_and_health() {
         metrics.contains("doku_http_requests_total{route=\"/api/orders\",status=\"201\"} 1"),
         "{metrics}"
     );
-    assert!(metrics.contains("# TYPE doku_payments gauge"), "{metrics}");
+    assert!(
+        metrics.contains("doku_open_payments{kind=\"purchase\",status=\"pending\"} 1\n"),
+        "the session just opened: {metrics}"
+    );
     assert!(!metrics.contains(API_KEY));
     proxy.stop().await;
 }

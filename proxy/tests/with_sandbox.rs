@@ -429,6 +429,12 @@ async fn a_lost_callback_is_recovered_by_the_reconciler() {
                 .any(|r| r.source == "status_answer" && r.outcome == "applied"),
             "{backend}: {records:?}"
         );
+        let metrics = proxy.merchant_get("/metrics").await.text().await.unwrap();
+        assert!(
+            metrics
+                .contains("doku_payments_settled_total{kind=\"purchase\",status=\"success\"} 1\n"),
+            "{backend}: the status answer's settlement is counted: {metrics}"
+        );
         stack.stop().await;
     }
 }
@@ -455,6 +461,18 @@ async fn payments_expire_after_the_threshold() {
             (view["status"].as_str(), view["code"].as_str()),
             (Some("decline"), Some("expired")),
             "{backend}: {view}"
+        );
+        let metrics = stack
+            .proxy
+            .merchant_get("/metrics")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics
+                .contains("doku_payments_settled_total{kind=\"purchase\",status=\"decline\"} 1\n"),
+            "{backend}: the reconciler's decline is counted: {metrics}"
         );
         stack.stop().await;
     }

@@ -59,6 +59,7 @@ pub async fn receive(
         .record_callback(payment_id, &text, &update)
         .await?;
     app.metrics.callback(outcome.as_str());
+    app.metrics.report_stored(outcome, payment.as_ref());
     tracing::info!(
         payment_id = payment_id.unwrap_or("-"),
         platform_status = update.platform_status.as_deref().unwrap_or("-"),

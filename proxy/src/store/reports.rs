@@ -1,4 +1,5 @@
-//! The merchant's view of payments: filtered lists (JSON and CSV) and counts by status.
+//! The merchant's view of payments: filtered lists (JSON and CSV) and counts of the
+//! payments still open.
 
 use super::payments::{COLUMNS, Payment, PaymentKind, read_payment};
 use super::{Store, StoreError};
@@ -89,10 +90,13 @@ impl Store {
         rows.iter().map(read_payment).collect()
     }
 
-    /// Payments counted by kind and status, for metrics.
-    pub async fn count_by_status(&self) -> Result<Vec<StatusCount>, StoreError> {
+    /// Payments not final yet, counted by kind and status, for metrics. Costs what the
+    /// payments in flight cost, however many have settled (a final payment never has a
+    /// next check; the partial index `payments_open` holds the rest).
+    pub async fn count_open(&self) -> Result<Vec<StatusCount>, StoreError> {
         let rows = sqlx::query(
-            "SELECT kind, status, COUNT(*) AS n FROM payments GROUP BY kind, status ORDER BY kind, status",
+            "SELECT kind, status, COUNT(*) AS n FROM payments WHERE next_check_at IS NOT NULL \
+             GROUP BY kind, status ORDER BY kind, status",
         )
         .fetch_all(&self.pool)
         .await?;
