@@ -1099,7 +1099,10 @@ async fn markup_from_outside_renders_as_text() {
         "no element made from outside text"
     );
     assert_eq!(
-        fixture.event("doku:decline").get("message").map(String::as_str),
+        fixture
+            .event("doku:decline")
+            .get("message")
+            .map(String::as_str),
         Some("<script>window.pwned=2</script>Limit"),
         "the platform's message reaches the host as data"
     );
