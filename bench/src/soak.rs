@@ -6,7 +6,7 @@
 //! then the merchant reads the payments report and the metrics. Every answer is
 //! checked; the run reports errors, latency and the server's memory slice by slice.
 
-use crate::server::{API_KEY, SECRET, Server, callback_body, start_proxy};
+use crate::server::{API_KEY, SECRET, Server, callback_body, rss_mib, start_proxy};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -93,19 +93,6 @@ fn quantile(sorted: &[u64], q: f64) -> f64 {
     }
     let index = ((sorted.len() - 1) as f64 * q).round() as usize;
     sorted[index] as f64 / 1000.0
-}
-
-/// Current resident memory of `pid` (MiB).
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn mib_of_files(paths: &[std::path::PathBuf]) -> f64 {

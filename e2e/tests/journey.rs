@@ -36,6 +36,18 @@ async fn payments_of(stack: &Stack, order_id: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Ends a journey: closes the browser, checks that no page broke the
+/// Content-Security-Policy (each violation is reported to the proxy) and stops the servers.
+async fn finish(browser: Browser, stack: Stack) {
+    browser.close().await;
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        0,
+        "no Content-Security-Policy violation"
+    );
+    stack.stop().await;
+}
+
 /// Opens the hosted checkout of a new order of `amount` and pays it on DOKU with
 /// `button`; returns the order id and the text of the result the widget shows.
 async fn journey(stack: &Stack, browser: &Browser, amount: i64, button: &str) -> (String, String) {
@@ -81,13 +93,7 @@ async fn payment_page_success_and_decline() {
     assert!(result.contains("Payment declined"), "{result}");
     assert!(result.contains("Code 20000"), "{result}");
 
-    browser.close().await;
-    assert_eq!(
-        csp_violations(&stack.proxy).await,
-        0,
-        "no Content-Security-Policy violation"
-    );
-    stack.stop().await;
+    finish(browser, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -116,13 +122,7 @@ async fn gate_post_redirect_success_and_decline() {
         "{result}"
     );
 
-    browser.close().await;
-    assert_eq!(
-        csp_violations(&stack.proxy).await,
-        0,
-        "no Content-Security-Policy violation"
-    );
-    stack.stop().await;
+    finish(browser, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,13 +161,7 @@ async fn a_double_click_makes_one_payment() {
     browser.press_on_doku("success").await;
     assert!(browser.result().await.contains("Payment successful"));
     assert_eq!(payments_of(&stack, &order_id).await.len(), 1);
-    browser.close().await;
-    assert_eq!(
-        csp_violations(&stack.proxy).await,
-        0,
-        "no Content-Security-Policy violation"
-    );
-    stack.stop().await;
+    finish(browser, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -190,13 +184,7 @@ async fn a_tampered_status_in_the_return_url_shows_the_real_one() {
         result.contains("Payment declined"),
         "the proxy decides, not the URL: {result}"
     );
-    browser.close().await;
-    assert_eq!(
-        csp_violations(&stack.proxy).await,
-        0,
-        "no Content-Security-Policy violation"
-    );
-    stack.stop().await;
+    finish(browser, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -225,13 +213,7 @@ async fn a_return_that_lost_its_query_still_finds_the_payment() {
         result.contains("Payment successful"),
         "found through the pending record: {result}"
     );
-    browser.close().await;
-    assert_eq!(
-        csp_violations(&stack.proxy).await,
-        0,
-        "no Content-Security-Policy violation"
-    );
-    stack.stop().await;
+    finish(browser, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -264,13 +246,7 @@ async fn safari_is_warned_and_chromium_is_not() {
             .await
             .is_err()
     );
-    browser.close().await;
-    assert_eq!(
-        csp_violations(&stack.proxy).await,
-        0,
-        "no Content-Security-Policy violation"
-    );
-    stack.stop().await;
+    finish(browser, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
