@@ -48,15 +48,22 @@ async fn finish(browser: Browser, stack: Stack) {
     stack.stop().await;
 }
 
-/// Opens the hosted checkout of a new order of `amount` and pays it on DOKU with
-/// `button`; returns the order id and the text of the result the widget shows.
-async fn journey(stack: &Stack, browser: &Browser, amount: i64, button: &str) -> (String, String) {
+/// Opens the hosted checkout (`/pay/{order_id}`) of a new order of `amount`; returns
+/// the order id.
+async fn open_checkout(stack: &Stack, browser: &Browser, amount: i64) -> String {
     let order_id = stack.proxy.order(amount).await;
     browser
         .client
         .goto(&stack.proxy.url(&format!("/pay/{order_id}")))
         .await
         .unwrap();
+    order_id
+}
+
+/// Opens the hosted checkout of a new order of `amount` and pays it on DOKU with
+/// `button`; returns the order id and the text of the result the widget shows.
+async fn journey(stack: &Stack, browser: &Browser, amount: i64, button: &str) -> (String, String) {
+    let order_id = open_checkout(stack, browser, amount).await;
     browser.pay("Budi", "budi@example.com").await;
     browser.press_on_doku(button).await;
     let back = browser
@@ -129,12 +136,7 @@ async fn gate_post_redirect_success_and_decline() {
 async fn a_double_click_makes_one_payment() {
     let stack = stack("payment-page").await;
     let browser = Browser::start(None).await;
-    let order_id = stack.proxy.order(15_000_000).await;
-    browser
-        .client
-        .goto(&stack.proxy.url(&format!("/pay/{order_id}")))
-        .await
-        .unwrap();
+    let order_id = open_checkout(&stack, &browser, 15_000_000).await;
     browser
         .in_widget("input[type=text]")
         .await
@@ -253,12 +255,7 @@ async fn safari_is_warned_and_chromium_is_not() {
 async fn the_policy_holds_and_its_violations_are_reported() {
     let stack = stack("payment-page").await;
     let browser = Browser::start(None).await;
-    let order_id = stack.proxy.order(15_000_000).await;
-    browser
-        .client
-        .goto(&stack.proxy.url(&format!("/pay/{order_id}")))
-        .await
-        .unwrap();
+    open_checkout(&stack, &browser, 15_000_000).await;
     browser.in_widget("form.doku-form:not([hidden])").await;
     assert_eq!(
         csp_violations(&stack.proxy).await,
