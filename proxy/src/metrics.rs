@@ -6,6 +6,7 @@ use crate::store::{CallbackOutcome, Payment, StatusCount};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Counters since the process started.
 #[derive(Debug, Default)]
@@ -14,7 +15,7 @@ pub struct Metrics {
     callbacks: Mutex<BTreeMap<&'static str, u64>>,
     platform_calls: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     settled: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
-    csp_violations: std::sync::atomic::AtomicU64,
+    csp_violations: AtomicU64,
 }
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K) {
@@ -60,84 +61,105 @@ impl Metrics {
 
     /// Counts a Content-Security-Policy violation a browser reported.
     pub fn csp_violation(&self) {
-        self.csp_violations
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.csp_violations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text exposition, with the `open` payments from the database.
     pub fn render(&self, open: &[StatusCount]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP doku_http_requests_total HTTP requests by route and status.\n");
-        out.push_str("# TYPE doku_http_requests_total counter\n");
-        for ((route, status), n) in self
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "doku_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
-        }
-        out.push_str("# HELP doku_callbacks_total Platform callbacks by outcome.\n");
-        out.push_str("# TYPE doku_callbacks_total counter\n");
-        for (outcome, n) in self
-            .callbacks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(out, "doku_callbacks_total{{outcome=\"{outcome}\"}} {n}");
-        }
-        out.push_str(
-            "# HELP doku_platform_calls_total Calls to the platform by kind and result.\n",
+        family(
+            &mut out,
+            "doku_http_requests_total",
+            "counter",
+            "HTTP requests by route and status.",
+            snapshot(&self.requests)
+                .into_iter()
+                .map(|((route, status), n)| {
+                    (
+                        labels(&[("route", &route), ("status", &status.to_string())]),
+                        n,
+                    )
+                }),
         );
-        out.push_str("# TYPE doku_platform_calls_total counter\n");
-        for ((call, result), n) in self
-            .platform_calls
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "doku_platform_calls_total{{call=\"{call}\",result=\"{result}\"}} {n}"
-            );
-        }
-        out.push_str("# HELP doku_csp_violations_total Content-Security-Policy violations browsers reported.\n");
-        out.push_str("# TYPE doku_csp_violations_total counter\n");
-        let csp = self
-            .csp_violations
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let _ = writeln!(out, "doku_csp_violations_total {csp}");
-        out.push_str("# HELP doku_payments_settled_total Payments this instance moved to a final status, by kind and status.\n");
-        out.push_str("# TYPE doku_payments_settled_total counter\n");
-        for ((kind, status), n) in self
-            .settled
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "doku_payments_settled_total{{kind=\"{kind}\",status=\"{status}\"}} {n}"
-            );
-        }
-        out.push_str("# HELP doku_open_payments Payments not final yet, by kind and status.\n");
-        out.push_str("# TYPE doku_open_payments gauge\n");
-        for count in open {
-            let _ = writeln!(
-                out,
-                "doku_open_payments{{kind=\"{}\",status=\"{}\"}} {}",
-                escape(&count.kind),
-                escape(&count.status),
-                count.count
-            );
-        }
+        family(
+            &mut out,
+            "doku_callbacks_total",
+            "counter",
+            "Platform callbacks by outcome.",
+            snapshot(&self.callbacks)
+                .into_iter()
+                .map(|(outcome, n)| (labels(&[("outcome", outcome)]), n)),
+        );
+        family(
+            &mut out,
+            "doku_platform_calls_total",
+            "counter",
+            "Calls to the platform by kind and result.",
+            snapshot(&self.platform_calls)
+                .into_iter()
+                .map(|((call, result), n)| (labels(&[("call", call), ("result", result)]), n)),
+        );
+        family(
+            &mut out,
+            "doku_csp_violations_total",
+            "counter",
+            "Content-Security-Policy violations browsers reported.",
+            [(String::new(), self.csp_violations.load(Ordering::Relaxed))],
+        );
+        family(
+            &mut out,
+            "doku_payments_settled_total",
+            "counter",
+            "Payments this instance moved to a final status, by kind and status.",
+            snapshot(&self.settled)
+                .into_iter()
+                .map(|((kind, status), n)| (labels(&[("kind", kind), ("status", status)]), n)),
+        );
+        family(
+            &mut out,
+            "doku_open_payments",
+            "gauge",
+            "Payments not final yet, by kind and status.",
+            open.iter().map(|count| {
+                (
+                    labels(&[("kind", &count.kind), ("status", &count.status)]),
+                    count.count,
+                )
+            }),
+        );
         out
     }
+}
+
+/// A copy of a counter map, taken under its lock.
+fn snapshot<K: Clone>(map: &Mutex<BTreeMap<K, u64>>) -> Vec<(K, u64)> {
+    let map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    map.iter().map(|(key, n)| (key.clone(), *n)).collect()
+}
+
+/// Writes one metric family: its help and type (`counter` or `gauge`), then a sample
+/// per label set.
+fn family<V: std::fmt::Display>(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = (String, V)>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{labels} {value}");
+    }
+}
+
+/// `{a="x",b="y"}`, every value escaped.
+fn labels(pairs: &[(&str, &str)]) -> String {
+    let pairs: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| format!("{name}=\"{}\"", escape(value)))
+        .collect();
+    format!("{{{}}}", pairs.join(","))
 }
 
 /// A label value with `\`, `"` and newlines escaped.
@@ -159,6 +181,8 @@ mod tests {
         metrics.request("/api/orders", 201);
         metrics.callback("applied");
         metrics.platform_call("sale", "error");
+        metrics.csp_violation();
+        metrics.request("/odd\"route\n", 404);
         let text = metrics.render(&[StatusCount {
             kind: "purchase".into(),
             status: "pending".into(),
@@ -172,5 +196,12 @@ mod tests {
         assert!(text.contains("doku_platform_calls_total{call=\"sale\",result=\"error\"} 1\n"));
         assert!(text.contains("doku_open_payments{kind=\"purchase\",status=\"pending\"} 3\n"));
         assert!(text.contains("# TYPE doku_payments_settled_total counter\n"));
+        assert!(text.contains("doku_csp_violations_total 1\n"));
+        assert!(
+            text.contains(
+                "doku_http_requests_total{route=\"/odd\\\"route\\n\",status=\"404\"} 1\n"
+            ),
+            "labels escaped: {text}"
+        );
     }
 }
