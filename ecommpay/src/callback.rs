@@ -57,46 +57,29 @@ pub fn signature_of(value: &Value) -> Result<&str, CallbackError> {
 
 /// A callback (or status answer), read leniently. See the module documentation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Callback {
     /// The project the payment belongs to.
     #[serde(
-        default,
         deserialize_with = "lenient",
         serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_id: Option<Text>,
     /// The payment as a whole.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
     /// The customer's e-wallet account.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub account: Option<Account>,
     /// The customer.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// The operation this callback reports (sale, payout).
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub operation: Option<Operation>,
     /// Errors the platform reports, e.g. for a refused request.
     #[serde(
-        default,
         deserialize_with = "lenient_list",
         skip_serializing_if = "Vec::is_empty"
     )]
@@ -104,21 +87,16 @@ pub struct Callback {
     /// Where to send the customer next (intermediate callbacks); also spelled
     /// `redirectData` by some platform versions.
     #[serde(
-        default,
         alias = "redirectData",
         deserialize_with = "lenient",
         skip_serializing_if = "Option::is_none"
     )]
     pub redirect_data: Option<RedirectData>,
     /// Gate's `general` block (project, payment id, signature).
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub general: Option<General>,
     /// The callback's signature, when it is at the top level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -198,39 +176,28 @@ pub struct Sum {
 
 /// The `payment` section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Payment {
     /// The merchant's payment id.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub id: Option<Text>,
     /// `purchase` or `payout`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// The payment's status.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
     /// When the status was set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// The payment method (`Doku`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// The amount.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub sum: Option<Sum>,
     /// The merchant's description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -239,13 +206,10 @@ pub struct Payment {
 
 /// The `account` section: the customer's e-wallet.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Account {
     /// The e-wallet number.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub number: Option<Text>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -254,20 +218,13 @@ pub struct Account {
 
 /// The `customer` section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Customer {
     /// The merchant's customer id.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub id: Option<Text>,
     /// The customer's phone, when DOKU knows it.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub phone: Option<Text>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -276,10 +233,10 @@ pub struct Customer {
 
 /// The `operation` section: the sale or payout this callback reports.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Operation {
     /// The platform's operation id.
     #[serde(
-        default,
         deserialize_with = "lenient",
         serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
@@ -289,51 +246,31 @@ pub struct Operation {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// The operation's status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the status was set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// When the operation was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_date: Option<String>,
     /// The id of the request that started it.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<Text>,
     /// The amount as requested.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub sum_initial: Option<Sum>,
     /// The amount as charged (IDR for DOKU).
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub sum_converted: Option<Sum>,
     /// The provider's (DOKU's) side of the operation.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub provider: Option<Provider>,
     /// The platform's result code (`0` for success, e.g. `20101` for a decline).
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub code: Option<Text>,
     /// The platform's result message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -342,38 +279,26 @@ pub struct Operation {
 
 /// The provider's side of an operation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Provider {
     /// The provider's id on the platform.
     #[serde(
-        default,
         deserialize_with = "lenient",
         serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub id: Option<Text>,
     /// The provider's payment id.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<Text>,
     /// When the provider processed it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// The provider's authorisation code.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<Text>,
     /// The provider's endpoint.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<Text>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -382,19 +307,16 @@ pub struct Provider {
 
 /// One entry of `errors`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PlatformError {
     /// The error code.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub code: Option<Text>,
     /// The error message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The request field at fault, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -403,24 +325,20 @@ pub struct PlatformError {
 
 /// Gate's `general` block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct General {
     /// The project.
     #[serde(
-        default,
         deserialize_with = "lenient",
         serialize_with = "numeric_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub project_id: Option<Text>,
     /// The merchant's payment id.
-    #[serde(
-        default,
-        deserialize_with = "lenient",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<Text>,
     /// The signature, when it is here rather than at the top level.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
