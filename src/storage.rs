@@ -13,16 +13,18 @@ fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
+/// The stored value, else the in-memory copy (kept when storage refused the write).
 fn get(name: &str) -> Option<String> {
-    match session_storage() {
-        Some(storage) => storage.get_item(name).ok().flatten(),
-        None => MEMORY.with(|m| {
-            m.borrow()
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }),
-    }
+    session_storage()
+        .and_then(|storage| storage.get_item(name).ok().flatten())
+        .or_else(|| {
+            MEMORY.with(|m| {
+                m.borrow()
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+        })
 }
 
 fn set(name: &str, value: &str) {

@@ -372,14 +372,30 @@ async fn sleep(ms: i32) {
 
 /// A clean tab: no stored attempt or pending payment, no query string.
 fn reset_page() {
+    session_storage().clear().unwrap();
+    set_search("");
+}
+
+fn session_storage() -> web_sys::Storage {
     web_sys::window()
         .unwrap()
         .session_storage()
         .unwrap()
         .unwrap()
-        .clear()
+}
+
+/// What the widget stored for the test order under `what` (`key` or `pending`).
+fn stored(what: &str) -> Option<String> {
+    session_storage()
+        .get_item(&format!("doku-checkout:ord_test:{what}"))
+        .unwrap()
+}
+
+/// Stores `value` for the test order under `what`, as an earlier visit would have.
+fn store(what: &str, value: &str) {
+    session_storage()
+        .set_item(&format!("doku-checkout:ord_test:{what}"), value)
         .unwrap();
-    set_search("");
 }
 
 fn set_search(search: &str) {
@@ -420,6 +436,14 @@ async fn the_summary_and_form_render_in_a_shadow_root_in_indonesian() {
         );
     }
     assert_eq!(fixture.text("label[for$='-name']"), "Nama depan");
+    assert_eq!(
+        fixture
+            .find("section.doku")
+            .unwrap()
+            .get_attribute("aria-label")
+            .as_deref(),
+        Some("Bayar dengan DOKU Wallet")
+    );
     assert_eq!(
         fixture
             .find("section.doku")
@@ -589,7 +613,7 @@ async fn safari_users_are_warned_but_may_continue() {
         SAFARI_IOS,
     );
     fixture.ready().await;
-    let warning = fixture.text(".doku-warning");
+    let warning = fixture.text(".doku-warning:not([hidden])");
     assert!(
         warning.contains("Safari may not open the DOKU Wallet page"),
         "{warning}"
@@ -650,14 +674,7 @@ async fn one_attempt_opens_one_session_whatever_the_clicks() {
     let keys = fixture.backend.calls("open");
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1]);
-    let stored = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("doku-checkout:ord_test:key")
-        .unwrap();
-    assert_eq!(stored.as_deref(), Some(keys[0].as_str()));
+    assert_eq!(stored("key").as_deref(), Some(keys[0].as_str()));
     let request = fixture.backend.last_request.borrow().clone().unwrap();
     assert_eq!(
         (
@@ -666,6 +683,71 @@ async fn one_attempt_opens_one_session_whatever_the_clicks() {
         ),
         ("Budi", Some("id"))
     );
+}
+
+/// Makes `sessionStorage` refuse writes (as some private modes do) until dropped.
+struct FullStorage {
+    set_item: wasm_bindgen::JsValue,
+}
+
+fn storage_prototype() -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(&web_sys::window().unwrap(), &"Storage".into())
+        .and_then(|storage| js_sys::Reflect::get(&storage, &"prototype".into()))
+        .unwrap()
+}
+
+impl FullStorage {
+    fn new() -> FullStorage {
+        let prototype = storage_prototype();
+        let set_item = js_sys::Reflect::get(&prototype, &"setItem".into()).unwrap();
+        let refuse = js_sys::Function::new_no_args(
+            "throw new DOMException('storage is full', 'QuotaExceededError');",
+        );
+        js_sys::Reflect::set(&prototype, &"setItem".into(), &refuse).unwrap();
+        FullStorage { set_item }
+    }
+}
+
+impl Drop for FullStorage {
+    fn drop(&mut self) {
+        js_sys::Reflect::set(&storage_prototype(), &"setItem".into(), &self.set_item).unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_storage_that_refuses_writes_still_keeps_one_key_per_attempt() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![
+        Err(ClientError::Network),
+        Ok(session(
+            CheckoutStatus::Pending,
+            Some(get_redirect("https://paymentpage.ecommpay.com/payment?p=1")),
+        )),
+    ];
+    reset_page();
+    let full = FullStorage::new();
+    let fixture = Fixture::mount_here(
+        &[("firstName", "Budi"), ("email", "budi@example.com")],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the network error", |f| {
+            !f.find(".doku-pay").unwrap().has_attribute("disabled")
+                && !f.text(".doku-form-error").is_empty()
+        })
+        .await;
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+    drop(full);
+    let keys = fixture.backend.calls("open");
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], keys[1], "the retry reuses the key kept in memory");
+    assert_eq!(stored("key"), None, "storage refused it");
 }
 
 #[wasm_bindgen_test]
@@ -714,14 +796,7 @@ async fn a_get_redirect_keeps_its_query_and_records_the_pending_payment() {
         redirect.get("payment_id").map(String::as_str),
         Some("pay_abc234")
     );
-    let pending = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("doku-checkout:ord_test:pending")
-        .unwrap();
-    assert_eq!(pending.as_deref(), Some("pay_abc234"));
+    assert_eq!(stored("pending").as_deref(), Some("pay_abc234"));
     assert_eq!(
         fixture.event_names(),
         ["doku:ready", "doku:submit", "doku:redirect"]
@@ -887,14 +962,7 @@ async fn the_host_page_may_veto_the_redirect() {
         !fixture.find(".doku-pay").unwrap().has_attribute("disabled"),
         "back to the form"
     );
-    let pending = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("doku-checkout:ord_test:pending")
-        .unwrap();
-    assert_eq!(pending, None);
+    assert_eq!(stored("pending"), None);
 }
 
 #[wasm_bindgen_test]
@@ -904,7 +972,12 @@ async fn the_result_comes_from_the_proxy_never_from_the_url() {
         Ok(session(CheckoutStatus::Pending, None)),
         Ok(declined("20101")),
     ];
+    *backend.opened.borrow_mut() = vec![Ok(session(
+        CheckoutStatus::Pending,
+        Some(get_redirect("https://paymentpage.ecommpay.com/payment?p=2")),
+    ))];
     reset_page();
+    store("key", "key-of-the-declined-attempt");
     // The customer comes back with a tampered status in the URL.
     set_search("?status=success&payment_id=pay_abc234&step=3");
     let fixture = Fixture::mount_here(&[("locale", "en")], backend, CHROME);
@@ -921,6 +994,18 @@ async fn the_result_comes_from_the_proxy_never_from_the_url() {
     );
     assert!(fixture.text(".doku-result").contains("Code 20101"));
     assert_eq!(fixture.backend.calls("session")[0], "pay_abc234");
+    assert!(
+        fixture
+            .text("p[role=status]")
+            .starts_with("Payment declined."),
+        "announced: {}",
+        fixture.text("p[role=status]")
+    );
+    assert_eq!(
+        (stored("key"), stored("pending")),
+        (None, None),
+        "the declined attempt is over"
+    );
     let decline = fixture.event("doku:decline");
     assert_eq!(
         (
@@ -945,6 +1030,15 @@ async fn the_result_comes_from_the_proxy_never_from_the_url() {
     // Try again starts a new attempt (a new idempotency key).
     fixture.click(".doku-result .doku-pay");
     fixture.ready().await;
+    fixture.type_in("text", "Budi");
+    fixture.type_in("email", "budi@example.com");
+    fixture.submit();
+    fixture
+        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+        .await;
+    let keys = fixture.backend.calls("open");
+    assert_eq!(keys.len(), 1);
+    assert_ne!(keys[0], "key-of-the-declined-attempt");
 }
 
 #[wasm_bindgen_test]
@@ -952,13 +1046,7 @@ async fn a_pending_payment_in_storage_is_checked_on_load() {
     let backend = stub(order(15_000_000, "IDR"));
     *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::Success, None))];
     reset_page();
-    web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .set_item("doku-checkout:ord_test:pending", "pay_abc234")
-        .unwrap();
+    store("pending", "pay_abc234");
     let fixture = Fixture::mount_here(&[("locale", "id")], backend, CHROME);
     fixture
         .until("the result", |f| f.find(".doku-success").is_some())
@@ -977,14 +1065,7 @@ async fn a_pending_payment_in_storage_is_checked_on_load() {
             .map(String::as_str),
         Some("pay_abc234")
     );
-    let pending = web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .get_item("doku-checkout:ord_test:pending")
-        .unwrap();
-    assert_eq!(pending, None, "cleared once final");
+    assert_eq!(stored("pending"), None, "cleared once final");
 }
 
 #[wasm_bindgen_test]
@@ -992,13 +1073,7 @@ async fn an_unconfirmed_payment_can_be_checked_again() {
     let backend = stub(order(15_000_000, "IDR"));
     *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::Pending, None))];
     reset_page();
-    web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .set_item("doku-checkout:ord_test:pending", "pay_abc234")
-        .unwrap();
+    store("pending", "pay_abc234");
     let fixture = Fixture::mount_here(&[("locale", "en")], backend, CHROME);
     fixture
         .until("not confirmed", |f| f.find(".doku-pending").is_some())
@@ -1069,13 +1144,7 @@ async fn markup_from_outside_renders_as_text() {
         ..declined("<i>20101</i>")
     })];
     reset_page();
-    web_sys::window()
-        .unwrap()
-        .session_storage()
-        .unwrap()
-        .unwrap()
-        .set_item("doku-checkout:ord_test:pending", "pay_abc234")
-        .unwrap();
+    store("pending", "pay_abc234");
     let fixture = Fixture::mount_here(
         &[
             ("locale", "en"),
@@ -1117,7 +1186,8 @@ async fn markup_from_outside_renders_as_text() {
     fixture.submit();
     fixture
         .until("the email's error", |f| {
-            f.find(".doku-field-error:not([hidden])").is_some()
+            f.find("input[type=email][aria-invalid=true]").is_some()
+                && !f.text(".doku-field-error").is_empty()
         })
         .await;
     assert!(fixture.find("img, b, svg, script").is_none());
