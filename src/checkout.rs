@@ -553,11 +553,8 @@ pub fn Checkout(
     let announcement = move || match stage() {
         Stage::Loading => text(locale, Msg::Loading).to_string(),
         Stage::Busy(msg) => text(locale, msg).to_string(),
-        Stage::Form => state
-            .form_error
-            .get()
-            .map(|m| text(locale, m).to_string())
-            .unwrap_or_default(),
+        // The form's own error line (role="alert") speaks for itself.
+        Stage::Form => String::new(),
         _ => notice()
             .map(|(t, _)| t.to_string())
             .or_else(|| card().map(|c| c.announcement))
