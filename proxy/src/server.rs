@@ -4,13 +4,13 @@
 
 use crate::api::{callbacks, orders, payouts, reports, sessions};
 use crate::app::SharedApp;
-use crate::auth::require_merchant;
+use crate::auth::merchant_only;
 use crate::extract::RawBody;
 use crate::pages;
 use crate::problem::ApiError;
 use crate::reconciler;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -40,12 +40,17 @@ pub fn router(app: SharedApp) -> Router {
             refuse_foreign_origins,
         ))
         .layer(cors(&app));
-    let mut routes = Router::new()
-        .merge(checkout)
+    // The merchant's own endpoints: the API key is checked before anything else.
+    let merchant = Router::new()
         .route("/api/orders", post(orders::create))
         .route("/api/payouts", post(payouts::create))
         .route("/api/payments", get(reports::list))
         .route("/api/payments.csv", get(reports::csv))
+        .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(app.clone(), merchant_only));
+    let mut routes = Router::new()
+        .merge(checkout)
+        .merge(merchant)
         .route(
             "/callbacks/ecommpay",
             post(callbacks::receive).layer(DefaultBodyLimit::max(callbacks::MAX_CALLBACK_BYTES)),
@@ -55,8 +60,7 @@ pub fn router(app: SharedApp) -> Router {
             "/csp-reports",
             post(csp_report).layer(DefaultBodyLimit::max(MAX_CSP_REPORT_BYTES)),
         )
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics));
+        .route("/healthz", get(healthz));
     if app.config.demo {
         routes = routes
             .route("/", get(pages::demo_shop))
@@ -283,8 +287,7 @@ async fn healthz(State(app): State<SharedApp>) -> Response {
 }
 
 /// `GET /metrics` (merchant key required: volumes are business data).
-async fn metrics(State(app): State<SharedApp>, headers: HeaderMap) -> Result<Response, ApiError> {
-    require_merchant(&headers, &app.config.api_keys)?;
+async fn metrics(State(app): State<SharedApp>) -> Result<Response, ApiError> {
     let open = app.store.count_open().await?;
     let text = app.metrics.render(&open);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())

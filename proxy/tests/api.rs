@@ -148,19 +148,6 @@ async fn orders_are_created_by_the_merchant_and_validated() {
             }
         }
 
-        // Authentication.
-        let body = json!({"amount": 100, "currency": "IDR", "description": "x"});
-        for key in [None, Some("wrong-key")] {
-            let mut request = proxy.http.post(proxy.url("/api/orders")).json(&body);
-            if let Some(key) = key {
-                request = request.bearer_auth(key);
-            }
-            let (status, problem) = support::read(request.send().await.unwrap()).await;
-            assert_eq!(
-                (status, problem["code"].as_str()),
-                (401, Some("unauthorized"))
-            );
-        }
         let listed = proxy
             .merchant_get("/api/payments")
             .await
@@ -170,6 +157,86 @@ async fn orders_are_created_by_the_merchant_and_validated() {
         assert_eq!(listed["payments"], json!([]), "nothing was charged");
         proxy.stop().await;
     }
+}
+
+#[tokio::test]
+async fn merchant_endpoints_refuse_a_missing_or_wrong_key_before_reading_the_request() {
+    let proxy = TestProxy::start(support::sqlite(), &[]).await;
+    let order = json!({"amount": 15_000_000, "currency": "IDR", "description": "Kopi"});
+    let payout = json!({"amount": 15_000_000, "currency": "IDR",
+        "account": {"number": "1234567890", "customer_name": "Budi"}, "customer": {"id": "c-1"}});
+    // (method, path, a valid body or query, an invalid one)
+    let endpoints = [
+        (
+            "POST",
+            "/api/orders",
+            order.to_string(),
+            "{\"amount\": -1".to_string(),
+        ),
+        ("POST", "/api/payouts", payout.to_string(), "[]".to_string()),
+        (
+            "GET",
+            "/api/payments",
+            "?status=success".into(),
+            "?limit=-5&x=1".into(),
+        ),
+        (
+            "GET",
+            "/api/payments.csv",
+            String::new(),
+            "?from=yesterday".into(),
+        ),
+        ("GET", "/metrics", String::new(), "?x=1".into()),
+    ];
+    let mut tried = 0;
+    for (method, path, valid, invalid) in &endpoints {
+        for input in [valid, invalid] {
+            for authorization in [
+                None,
+                Some("Bearer wrong-key"),
+                Some(&*format!("Basic {API_KEY}")),
+            ] {
+                let request = if *method == "POST" {
+                    proxy
+                        .http
+                        .post(proxy.url(path))
+                        .header("content-type", "application/json")
+                        .body(input.clone())
+                } else {
+                    proxy.http.get(proxy.url(&format!("{path}{input}")))
+                };
+                let request = match authorization {
+                    Some(value) => request.header("authorization", value),
+                    None => request,
+                };
+                let (status, problem) = support::read(request.send().await.unwrap()).await;
+                assert_eq!(
+                    (status, problem["code"].as_str(), problem["field"].as_str()),
+                    (401, Some("unauthorized"), Some("Authorization")),
+                    "{method} {path} {input} with {authorization:?}"
+                );
+                tried += 1;
+            }
+        }
+    }
+    assert_eq!(tried, 30);
+    let listed: Value = proxy
+        .merchant_get("/api/payments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["payments"], json!([]), "nothing was created");
+    // The right key, in any case of the scheme, passes.
+    let answer = proxy
+        .http
+        .get(proxy.url("/api/payments"))
+        .header("authorization", format!("bearer {API_KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    proxy.stop().await;
 }
 
 #[tokio::test]
