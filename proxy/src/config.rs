@@ -80,7 +80,8 @@ pub struct ServeArgs {
     pub kyc: bool,
 
     /// Header carrying the customer's IP, set by a reverse proxy you run (e.g.
-    /// `x-forwarded-for`); without it the connection's address is used.
+    /// `x-forwarded-for`; of a list, the last address, which your proxy appended);
+    /// without it the connection's address is used.
     #[arg(long, env = "DOKU_TRUSTED_PROXY_HEADER")]
     pub trusted_proxy_header: Option<String>,
 

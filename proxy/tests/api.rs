@@ -240,6 +240,48 @@ async fn merchant_endpoints_refuse_a_missing_or_wrong_key_before_reading_the_req
 }
 
 #[tokio::test]
+async fn the_customer_ip_comes_from_the_trusted_header_only() {
+    let behind = TestProxy::start(
+        support::sqlite(),
+        &["--trusted-proxy-header=X-Forwarded-For".to_string()],
+    )
+    .await;
+    let direct = TestProxy::start(support::sqlite(), &[]).await;
+    // (proxy, X-Forwarded-For sent, the IP stored)
+    let cases = [
+        (&behind, Some("203.0.113.9"), "203.0.113.9"),
+        // The client forged the first entry; the merchant's proxy appended the last.
+        (&behind, Some("10.0.0.1, 198.51.100.7"), "198.51.100.7"),
+        (&behind, Some("not an address"), "127.0.0.1"),
+        (&behind, None, "127.0.0.1"),
+        (&direct, Some("203.0.113.9"), "127.0.0.1"),
+    ];
+    for (n, (proxy, forwarded, expected)) in cases.into_iter().enumerate() {
+        let order_id = proxy.order(15_000_000).await;
+        let mut request = proxy
+            .http
+            .post(proxy.url("/api/checkout/sessions"))
+            .header("Idempotency-Key", format!("ip-test-key-{n}"))
+            .json(&json!({"order_id": order_id,
+                          "customer": {"first_name": "Budi", "email": "budi@example.com"}}));
+        if let Some(forwarded) = forwarded {
+            request = request.header("X-Forwarded-For", forwarded);
+        }
+        let (status, session) = support::read(request.send().await.unwrap()).await;
+        assert_eq!(status, 201, "{session}");
+        let payment_id = session["payment_id"].as_str().unwrap();
+        let stored = proxy.app.store.payment(payment_id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.customer.ip.as_deref(),
+            Some(expected),
+            "{forwarded:?}"
+        );
+    }
+    behind.stop().await;
+    direct.stop().await;
+}
+
+#[tokio::test]
 async fn kyc_raises_the_purchase_limit() {
     let proxy = TestProxy::start(support::sqlite(), &["--kyc".to_string()]).await;
     let (status, body) = proxy

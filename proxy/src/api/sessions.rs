@@ -52,16 +52,17 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.to_string())
 }
 
-/// The customer's IP: from the configured trusted header (its first address), else the
-/// connection.
+/// The customer's IP: from the configured trusted header, else the connection. Of a
+/// list (`x-forwarded-for: a, b`) the last address counts: the one the merchant's own
+/// reverse proxy appended; earlier ones come from the client and may be forged.
 pub fn customer_ip(app: &SharedApp, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     app.config
         .trusted_proxy_header
         .as_deref()
         .and_then(|name| headers.get(name))
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
-        .and_then(|first| first.trim().parse().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok())
         .unwrap_or(peer.ip())
 }
 
