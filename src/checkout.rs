@@ -150,6 +150,7 @@ impl Flow {
             ClientError::Problem(problem) => match problem.code.as_str() {
                 "order_not_found" => Msg::OrderNotFound,
                 "order_paid" => Msg::AlreadyPaid,
+                "payment_in_progress" => Msg::PaymentInProgress,
                 "platform_unavailable" => Msg::PlatformUnavailable,
                 _ => Msg::GenericError,
             },

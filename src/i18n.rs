@@ -45,6 +45,8 @@ pub enum Msg {
     AlreadyPaid,
     /// The order does not exist.
     OrderNotFound,
+    /// Another customer's payment for the order is under way.
+    PaymentInProgress,
     /// The proxy could not be reached.
     NetworkError,
     /// The platform refused or failed.
@@ -114,6 +116,12 @@ pub fn text(locale: Locale, msg: Msg) -> &'static str {
         }
         (Locale::Id, OrderNotFound) => {
             "Pesanan tidak ditemukan. Minta tautan pembayaran baru ke toko."
+        }
+        (Locale::En, PaymentInProgress) => {
+            "Someone else is paying this order right now. Try again in a few minutes."
+        }
+        (Locale::Id, PaymentInProgress) => {
+            "Orang lain sedang membayar pesanan ini. Coba lagi dalam beberapa menit."
         }
         (Locale::En, NetworkError) => {
             "Could not reach the shop's server. Check your connection and try again."

@@ -1229,6 +1229,35 @@ async fn orders_that_cannot_be_paid_say_why() {
 }
 
 #[wasm_bindgen_test]
+async fn another_customers_payment_in_progress_is_explained() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Err(problem(409, "payment_in_progress"))];
+    let fixture = Fixture::mount(
+        &[
+            ("locale", "en"),
+            ("firstName", "Sari"),
+            ("email", "sari@example.com"),
+        ],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the explanation", |f| {
+            f.text(".doku-form-error")
+                .contains("Someone else is paying this order")
+        })
+        .await;
+    assert_eq!(
+        fixture.event("doku:error").get("code").map(String::as_str),
+        Some("payment_in_progress")
+    );
+    assert!(!fixture.find(".doku-pay").unwrap().has_attribute("disabled"));
+    assert!(fixture.navigator.forms.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
 async fn configuration_errors_are_shown_and_nothing_is_sent() {
     reset_page();
     let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();

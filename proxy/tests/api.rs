@@ -353,7 +353,8 @@ async fn a_payment_page_session_is_a_signed_doku_url_opened_once() {
             "the secret never leaves the server"
         );
 
-        // The same key, another key while it is live, and a reload: one payment.
+        // The same key, and the same customer with another key (another tab) while it
+        // is live: one payment.
         for key in ["attempt-0001-aaaa", "attempt-0002-bbbb"] {
             let (status, again) = proxy.session(&order_id, key).await;
             assert_eq!(
@@ -362,11 +363,43 @@ async fn a_payment_page_session_is_a_signed_doku_url_opened_once() {
                 "{db}"
             );
         }
-        let (status, view) = proxy.status(&payment_id).await;
-        assert_eq!((status, view["status"].as_str()), (200, Some("pending")));
+        // Another customer meanwhile: refused, and shown nothing of the first one's.
+        let (status, problem) = support::read(
+            proxy
+                .http
+                .post(proxy.url("/api/checkout/sessions"))
+                .header("Idempotency-Key", "someone-else-0001")
+                .json(&json!({"order_id": order_id,
+                              "customer": {"first_name": "Sari", "email": "sari@example.com"}}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (409, Some("payment_in_progress")),
+            "{db}: {problem}"
+        );
         assert!(
-            view.get("customer").is_none() && !view.to_string().contains("budi@"),
-            "no customer data: {view}"
+            !problem.to_string().contains(&payment_id) && !problem.to_string().contains("budi")
+        );
+
+        // The status view: the customer's details only inside the redirect they follow.
+        let (status, mut view) = proxy.status(&payment_id).await;
+        assert_eq!((status, view["status"].as_str()), (200, Some("pending")));
+        let redirect = view
+            .as_object_mut()
+            .unwrap()
+            .remove("redirect_data")
+            .unwrap();
+        assert_eq!(
+            param(&query(redirect["url"].as_str().unwrap()), "customer_email"),
+            "budi@example.com"
+        );
+        assert!(
+            view.get("customer").is_none() && !view.to_string().to_lowercase().contains("budi"),
+            "no customer data outside the redirect: {view}"
         );
         proxy.stop().await;
     }

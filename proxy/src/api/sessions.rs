@@ -169,7 +169,7 @@ pub async fn create(
         kind: PaymentKind::Purchase,
         mode,
         order_id: Some(order.id.clone()),
-        idempotency_key: Some(key),
+        idempotency_key: Some(key.clone()),
         payout_ref: None,
         amount: order.amount.minor,
         currency: order.amount.currency,
@@ -205,7 +205,25 @@ pub async fn create(
 
     let (status, payment) = match app.store.insert_payment(new).await? {
         Inserted::New(payment) => (StatusCode::CREATED, payment),
-        Inserted::Existing(payment) => (StatusCode::OK, payment),
+        // The same attempt again, or the same customer in another tab: continue it.
+        Inserted::Existing(payment)
+            if payment.idempotency_key.as_deref() == Some(key.as_str())
+                || same_customer(&payment, &email) =>
+        {
+            (StatusCode::OK, payment)
+        }
+        // Someone else's live payment: its redirect carries their details.
+        Inserted::Existing(_) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "payment_in_progress",
+                format!(
+                    "another customer is paying order {}; try again once that payment ends",
+                    order.id
+                ),
+                Some("order_id"),
+            ));
+        }
     };
     let payment = if payment.mode == Mode::Gate && payment.status == CheckoutStatus::Created {
         register_sale(&app, payment, &order.description, &return_page).await?
@@ -214,6 +232,15 @@ pub async fn create(
     };
     tracing::info!(payment_id = %payment.id, order_id = %order.id, status = %payment.status, "checkout session");
     Ok((status, Json(session_view(&payment))))
+}
+
+/// Whether `payment` was opened by the customer with `email`.
+fn same_customer(payment: &Payment, email: &Email) -> bool {
+    payment
+        .customer
+        .email
+        .as_deref()
+        .is_some_and(|stored| stored.eq_ignore_ascii_case(email.as_str()))
 }
 
 /// Sends the Gate sale for `payment` and records that the platform registered it. If a
