@@ -41,12 +41,13 @@ pub async fn run(app: SharedApp, mut stop: watch::Receiver<bool>) {
 
 /// Checks every payment that is due now; returns the ids this instance handled.
 pub async fn round(app: &SharedApp) -> Result<Vec<String>, StoreError> {
-    let now = now_millis();
     let mut handled = Vec::new();
-    for due in app.store.due_for_check(now, BATCH).await? {
-        if let Some(payment) = claim(app, &due.id, now).await? {
+    for due in app.store.due_for_check(now_millis(), BATCH).await? {
+        // The clock is read again for each payment: a round of slow platform answers
+        // must not hand out leases that have already run out.
+        if let Some(payment) = claim(app, &due.id, now_millis()).await? {
             let id = payment.id.clone();
-            check(app, payment, now).await?;
+            check(app, payment).await?;
             handled.push(id);
         }
     }
@@ -74,7 +75,7 @@ async fn claim(app: &SharedApp, id: &str, now: i64) -> Result<Option<Payment>, S
 
 /// Asks the platform; applies its answer; declines the payment if it is past its
 /// threshold time without a result; schedules the next check.
-async fn check(app: &SharedApp, payment: Payment, now: i64) -> Result<(), StoreError> {
+async fn check(app: &SharedApp, payment: Payment) -> Result<(), StoreError> {
     match app.gate.status(app.config.project_id, &payment.id).await {
         Ok(answer) => {
             app.metrics.platform_call("status", "ok");
@@ -92,6 +93,7 @@ async fn check(app: &SharedApp, payment: Payment, now: i64) -> Result<(), StoreE
             tracing::info!(payment_id = %payment.id, %error, "status check failed");
         }
     }
+    let now = now_millis();
     let expired = StatusUpdate {
         status: Some(CheckoutStatus::Decline),
         platform_status: None,
