@@ -16,6 +16,7 @@ pub mod pages;
 pub mod platform;
 pub mod problem;
 pub mod reconciler;
+pub mod registration;
 pub mod server;
 pub mod signature_cli;
 pub mod store;

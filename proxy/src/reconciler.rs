@@ -5,7 +5,7 @@
 
 use crate::api::sessions::millis;
 use crate::app::SharedApp;
-use crate::platform::status_update;
+use crate::registration::apply_status_answer;
 use crate::store::{Payment, PaymentKind, StatusUpdate, StoreError, now_millis};
 use doku_protocol::CheckoutStatus;
 use std::time::Duration;
@@ -41,11 +41,10 @@ pub async fn run(app: SharedApp, mut stop: watch::Receiver<bool>) {
 
 /// Checks every payment that is due now; returns the ids this instance handled.
 pub async fn round(app: &SharedApp) -> Result<Vec<String>, StoreError> {
+    let started = now_millis();
     let mut handled = Vec::new();
-    for due in app.store.due_for_check(now_millis(), BATCH).await? {
-        // The clock is read again for each payment: a round of slow platform answers
-        // must not hand out leases that have already run out.
-        if let Some(payment) = claim(app, &due.id, now_millis()).await? {
+    for due in app.store.due_for_check(started, BATCH).await? {
+        if let Some(payment) = claim(app, &due.id, started).await? {
             let id = payment.id.clone();
             check(app, payment).await?;
             handled.push(id);
@@ -54,14 +53,17 @@ pub async fn round(app: &SharedApp) -> Result<Vec<String>, StoreError> {
     Ok(handled)
 }
 
-/// Leases the payment if it is still due and nobody else holds it.
-async fn claim(app: &SharedApp, id: &str, now: i64) -> Result<Option<Payment>, StoreError> {
+/// Leases the payment if it was due when the round `started` (one round checks a
+/// payment once) and nobody else holds it. The lease runs from now, not from the
+/// round's start: after a run of slow platform answers it must not be over already.
+async fn claim(app: &SharedApp, id: &str, started: i64) -> Result<Option<Payment>, StoreError> {
+    let now = now_millis();
     let mut claimed = false;
     let payment = app
         .store
         .modify_payment(id, |p| {
             claimed = !p.status.is_final()
-                && p.next_check_at.is_some_and(|at| at <= now)
+                && p.next_check_at.is_some_and(|at| at <= started)
                 && p.lease_until.is_none_or(|until| until < now);
             if claimed {
                 p.lease_until = Some(now + millis(LEASE));
@@ -79,13 +81,7 @@ async fn check(app: &SharedApp, payment: Payment) -> Result<(), StoreError> {
     match app.gate.status(app.config.project_id, &payment.id).await {
         Ok(answer) => {
             app.metrics.platform_call("status", "ok");
-            let update = status_update(&answer, &app.config);
-            let body = serde_json::to_string(&answer).unwrap_or_default();
-            let (outcome, stored) = app
-                .store
-                .record_status_answer(&payment.id, &body, &update)
-                .await?;
-            app.metrics.report_stored(outcome, stored.as_ref());
+            let (outcome, _) = apply_status_answer(app, &payment.id, &answer).await?;
             tracing::info!(payment_id = %payment.id, outcome = outcome.as_str(), "status checked");
         }
         Err(error) => {

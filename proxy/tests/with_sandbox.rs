@@ -294,6 +294,80 @@ async fn payouts_succeed_or_decline_by_callback() {
 }
 
 #[tokio::test]
+async fn a_failed_or_lost_payout_request_is_settled_on_retry_without_paying_twice() {
+    let options = StackOptions {
+        proxy_flags: vec!["--gate-timeout=300ms".into()],
+        ..StackOptions::default()
+    };
+    let stack = Stack::start(support::sqlite(), options).await;
+    let proxy = &stack.proxy;
+    let payout = |reference: &str| {
+        json!({"amount": 5_000_000, "currency": "IDR", "payout_id": reference,
+               "account": {"number": "654654654", "customer_name": "John Doe"},
+               "customer": {"id": "payoutTest", "ip_address": "192.0.2.10"}})
+    };
+    // (what goes wrong, the payout's reference)
+    let cases = [
+        (
+            Faults {
+                gate_errors: 1,
+                ..Faults::default()
+            },
+            "po-gate-error",
+        ),
+        // The platform takes the payout but its answer (and the status answer) comes
+        // too late: the payout went through.
+        (
+            Faults {
+                gate_delay_ms: 1_000,
+                ..Faults::default()
+            },
+            "po-answer-lost",
+        ),
+    ];
+    for (faults, reference) in cases {
+        stack
+            .sandbox
+            .sandbox
+            .set_project_faults(PROJECT_ID, faults)
+            .unwrap();
+        let (status, problem) = proxy.merchant_post("/api/payouts", payout(reference)).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (502, Some("platform_unavailable")),
+            "{reference}: {problem}"
+        );
+        stack.sandbox.sandbox.clear_project_faults(PROJECT_ID);
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        let (status, view) = proxy.merchant_post("/api/payouts", payout(reference)).await;
+        // Registered now (pending), or already settled by the platform's callback.
+        assert!(
+            status == 200 && ["pending", "success"].contains(&view["status"].as_str().unwrap()),
+            "{reference}: {status} {view}"
+        );
+        let payment_id = view["payment_id"].as_str().unwrap();
+        let platform = stack
+            .sandbox
+            .sandbox
+            .payment(PROJECT_ID, payment_id)
+            .unwrap();
+        assert_eq!(platform.sum_initial.amount, 5_000_000, "{reference}");
+    }
+    let listed: Value = proxy
+        .merchant_get("/api/payments?type=payout")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["payments"].as_array().unwrap().len(),
+        2,
+        "one payout per reference across the retries"
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
 async fn duplicated_and_reordered_callbacks_change_the_state_once() {
     for db in support::databases().await {
         let backend = db.backend;

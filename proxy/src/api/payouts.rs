@@ -8,15 +8,14 @@ use crate::extract::{ApiJson, integer};
 use crate::ids::new_id;
 use crate::platform;
 use crate::problem::ApiError;
+use crate::registration::settle_registration;
 use crate::store::{
     Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, PayoutAccount, now_millis,
 };
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
-use doku_protocol::{
-    CheckoutStatus, Currency, Field, FieldError, FirstName, Idr, Problem, Transition,
-};
+use doku_protocol::{CheckoutStatus, Currency, Field, FieldError, FirstName, Idr, Problem};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 
@@ -229,34 +228,16 @@ pub async fn create(
     Ok((status, Json(view(&payment))))
 }
 
-/// Sends the Gate payout and records that the platform registered it.
+/// Sends the Gate payout; see [`settle_registration`].
 async fn send(
     app: &SharedApp,
     payment: &Payment,
     account: &PayoutAccount,
 ) -> Result<Payment, ApiError> {
     let payout = platform::doku_payout(&app.config, &platform::Charge::from(payment), account);
-    if let Err(error) = app.gate.doku_payout(&payout).await {
-        app.metrics.platform_call("payout", "error");
-        // A resend refused because the first one got through: the status answer decides.
-        if app
-            .gate
-            .status(app.config.project_id, &payment.id)
-            .await
-            .is_err()
-        {
-            return Err(ApiError::platform(error));
-        }
-    } else {
-        app.metrics.platform_call("payout", "ok");
-    }
-    tracing::info!(payment_id = %payment.id, amount = payment.amount, "payout sent");
-    app.store
-        .modify_payment(&payment.id, |p| {
-            p.status.advance(CheckoutStatus::Pending) == Transition::Moved
-        })
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("payout {} vanished", payment.id)))
+    let sent = app.gate.doku_payout(&payout).await;
+    tracing::info!(payment_id = %payment.id, amount = payment.amount, sent = sent.is_ok(), "payout sent");
+    settle_registration(app, payment, "payout", sent, CheckoutStatus::Pending).await
 }
 
 #[cfg(test)]

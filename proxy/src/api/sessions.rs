@@ -9,6 +9,7 @@ use crate::extract::{ApiJson, ApiPath};
 use crate::ids::new_id;
 use crate::platform;
 use crate::problem::ApiError;
+use crate::registration::settle_registration;
 use crate::store::{Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, now_millis};
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -17,7 +18,6 @@ use doku_protocol::{
     CheckoutStatus, CreateSession, Email, Field, FieldError, FirstName, Locale, Problem,
     SessionView,
 };
-use ecommpay::GateError;
 use std::net::{IpAddr, SocketAddr};
 
 /// The header carrying the widget's idempotency key.
@@ -243,9 +243,7 @@ fn same_customer(payment: &Payment, email: &Email) -> bool {
         .is_some_and(|stored| stored.eq_ignore_ascii_case(email.as_str()))
 }
 
-/// Sends the Gate sale for `payment` and records that the platform registered it. If a
-/// resend is refused (the first one got through but its answer was lost), the
-/// platform's status answer decides.
+/// Sends the Gate sale for `payment`; see [`settle_registration`].
 async fn register_sale(
     app: &SharedApp,
     payment: Payment,
@@ -258,32 +256,15 @@ async fn register_sale(
         description,
         return_page,
     );
-    let registered = match app.gate.doku_sale(&sale).await {
-        Ok(_) => {
-            app.metrics.platform_call("sale", "ok");
-            true
-        }
-        Err(GateError::Refused { code, message }) => {
-            app.metrics.platform_call("sale", "error");
-            match app.gate.status(app.config.project_id, &payment.id).await {
-                Ok(_) => true,
-                Err(_) => return Err(ApiError::platform(format!("{code} {message}"))),
-            }
-        }
-        Err(error) => {
-            app.metrics.platform_call("sale", "error");
-            return Err(ApiError::platform(error));
-        }
-    };
-    let stored = app
-        .store
-        .modify_payment(&payment.id, |p| {
-            registered
-                && p.status.advance(CheckoutStatus::AwaitingRedirect)
-                    == doku_protocol::Transition::Moved
-        })
-        .await?;
-    stored.ok_or_else(|| ApiError::internal(format!("payment {} vanished", payment.id)))
+    let sent = app.gate.doku_sale(&sale).await;
+    settle_registration(
+        app,
+        &payment,
+        "sale",
+        sent,
+        CheckoutStatus::AwaitingRedirect,
+    )
+    .await
 }
 
 /// `GET /api/checkout/sessions/{payment_id}`: the authoritative status.
