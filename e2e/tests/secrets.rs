@@ -224,6 +224,15 @@ async fn run(mode: &str, emails: [&str; 2], dir: &Path) -> (Vec<Exchange>, Strin
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+    // Anyone may post a CSP report: one trying to forge a log line.
+    let forged = http
+        .post(format!("{}/csp-reports", recorder.base))
+        .header("content-type", "application/csp-report")
+        .body(r#"{"csp-report": {"violated-directive": "img-src", "blocked-uri": "https://x/\nFORGED INFO payment settled"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 204);
 
     let log = proxy.stop();
     sandbox.stop().await.ok();
@@ -280,6 +289,11 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
         assert!(
             log.contains("DEBUG"),
             "{mode}: the proxy logged at debug: {log}"
+        );
+        assert!(
+            log.contains("Content-Security-Policy violation")
+                && !log.lines().any(|line| line.starts_with("FORGED")),
+            "{mode}: a report's text stays on its own log line"
         );
         for secret in SECRETS {
             if log.contains(secret) {

@@ -65,15 +65,15 @@ impl ApiError {
         )
     }
 
-    /// 502 Bad Gateway: the platform failed; the request may be retried.
+    /// 502 Bad Gateway: the platform failed; the request may be retried. What it said
+    /// (its URL, its answer) goes to the log only.
     pub fn platform(error: impl std::fmt::Display) -> ApiError {
         tracing::warn!(%error, "platform call failed");
         ApiError::new(
             StatusCode::BAD_GATEWAY,
             "platform_unavailable",
-            format!(
-                "the payment platform did not accept the request ({error}); retry with the same Idempotency-Key"
-            ),
+            "the payment platform did not accept the request; retry it as it was (the same \
+             Idempotency-Key or payout_id finds the same payment)",
             None,
         )
     }

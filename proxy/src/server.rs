@@ -251,12 +251,15 @@ async fn csp_report(
             Some("csp-report"),
         ));
     }
+    // Anyone may post here: at most 200 characters a field, control characters
+    // replaced, so a report cannot forge log lines.
     let text = |key: &str| {
         report[key]
             .as_str()
             .unwrap_or("-")
             .chars()
             .take(200)
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
             .collect::<String>()
     };
     tracing::warn!(

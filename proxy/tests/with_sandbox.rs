@@ -149,6 +149,11 @@ async fn a_gate_failure_keeps_the_payment_for_a_retry_with_the_same_key() {
         (502, Some("platform_unavailable")),
         "{problem}"
     );
+    let said = problem.to_string();
+    assert!(
+        !said.contains("injected") && !said.contains("127.0.0.1"),
+        "what the platform said stays in the log: {said}"
+    );
     let (status, session) = proxy.session(&order_id, "gate-retry-key").await;
     assert_eq!(
         (status, session["status"].as_str()),
