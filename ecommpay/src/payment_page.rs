@@ -93,7 +93,31 @@ pub enum PaymentPageError {
     /// An `extra` value is not a string, number or boolean.
     #[error("{0} must be a string, number or boolean")]
     NotScalar(String),
+    /// An `extra` parameter that has its own field (or is the signature).
+    #[error("{0} is set by its own field, not through extra")]
+    Reserved(String),
 }
+
+/// The parameters [`PaymentPageRequest`] has a field for, in its order; `extra` may not
+/// name them (nor `signature`), so nothing bypasses their checks.
+const NAMED: [&str; 16] = [
+    "project_id",
+    "payment_id",
+    "payment_amount",
+    "payment_currency",
+    "customer_id",
+    "customer_first_name",
+    "customer_email",
+    "force_payment_method",
+    "language_code",
+    "payment_description",
+    "merchant_callback_url",
+    "redirect_success_url",
+    "redirect_success_mode",
+    "redirect_fail_url",
+    "redirect_fail_mode",
+    "best_before",
+];
 
 impl PaymentPageRequest {
     /// A request with the parameters every payment needs.
@@ -128,6 +152,11 @@ impl PaymentPageRequest {
     /// Checks the request as the platform will: required values present, `;` nowhere,
     /// formats of currency, language and `best_before`.
     pub fn validate(&self) -> Result<(), PaymentPageError> {
+        self.checked_params().map(drop)
+    }
+
+    /// The parameters as the platform receives them, once every check has passed.
+    fn checked_params(&self) -> Result<Vec<(String, String)>, PaymentPageError> {
         if self.payment_id.is_empty() {
             return Err(PaymentPageError::Required("payment_id"));
         }
@@ -162,15 +191,24 @@ impl PaymentPageRequest {
                 reason: "not in the form YYYY-MM-DDThh:mm:ss+hh:mm",
             });
         }
-        self.params().map(|_| ())
+        if let Some(name) = self
+            .extra
+            .keys()
+            .find(|name| NAMED.contains(&name.as_str()) || *name == "signature")
+        {
+            return Err(PaymentPageError::Reserved(name.clone()));
+        }
+        self.params()
     }
 
     /// The parameters as the platform receives them: `(name, value)` in a fixed order,
     /// unsigned.
     fn params(&self) -> Result<Vec<(String, String)>, PaymentPageError> {
-        let value = serde_json::to_value(self).unwrap_or_default();
-        let Value::Object(map) = value else {
-            return Ok(Vec::new());
+        let Ok(Value::Object(map)) = serde_json::to_value(self) else {
+            return Err(PaymentPageError::Invalid {
+                param: "request",
+                reason: "does not serialize to named parameters",
+            });
         };
         map.into_iter()
             .map(|(name, value)| {
@@ -193,16 +231,8 @@ impl PaymentPageRequest {
         &self,
         signer: &Signer,
     ) -> Result<Vec<(String, String)>, PaymentPageError> {
-        self.validate()?;
-        let mut params = self.params()?;
-        let unsigned: Map<String, Value> = params
-            .iter()
-            .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-            .collect();
-        params.push((
-            "signature".into(),
-            signer.sign_value(&Value::Object(unsigned)),
-        ));
+        let mut params = self.checked_params()?;
+        params.push(("signature".into(), signer.sign_value(&unsigned(&params))));
         Ok(params)
     }
 
@@ -217,6 +247,16 @@ impl PaymentPageRequest {
         let separator = if base.contains('?') { '&' } else { '?' };
         Ok(format!("{base}{separator}{}", query.finish()))
     }
+}
+
+/// `params` as the JSON object the signature covers.
+fn unsigned(params: &[(String, String)]) -> Value {
+    Value::Object(
+        params
+            .iter()
+            .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+            .collect(),
+    )
 }
 
 /// Three upper-case ASCII letters.
@@ -284,11 +324,7 @@ mod tests {
     fn signature_is_over_the_raw_values() {
         let signer = Signer::new("secret");
         let params = doku_request().signed_params(&signer).unwrap();
-        let unsigned: Map<String, Value> = params[..params.len() - 1]
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let unsigned = Value::Object(unsigned);
+        let unsigned = unsigned(&params[..params.len() - 1]);
         assert!(signer.verify_value(&unsigned, &params.last().unwrap().1));
         assert_eq!(
             crate::string_to_sign(&unsigned),
@@ -348,6 +384,54 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn extra_cannot_override_a_field_or_the_signature() {
+        for name in ["payment_id", "language_code", "signature"] {
+            let mut request = doku_request();
+            request
+                .extra
+                .insert(name.into(), Value::String("x".repeat(300)));
+            assert_eq!(
+                request.validate(),
+                Err(PaymentPageError::Reserved(name.into()))
+            );
+        }
+        let mut request = doku_request();
+        request
+            .extra
+            .insert("nested".into(), serde_json::json!({"a": 1}));
+        assert_eq!(
+            request.validate(),
+            Err(PaymentPageError::NotScalar("nested".into()))
+        );
+        let mut request = doku_request();
+        request.payment_id.clear();
+        assert_eq!(
+            request.validate(),
+            Err(PaymentPageError::Required("payment_id"))
+        );
+    }
+
+    #[test]
+    fn every_field_is_a_named_parameter() {
+        let mut request = doku_request();
+        request.language_code = Some("id".into());
+        request.payment_description = Some("Kopi".into());
+        request.merchant_callback_url = Some("https://shop.example/cb".into());
+        request.redirect_success_url = Some("https://shop.example/ok".into());
+        request.redirect_success_mode = Some(RedirectMode::ParentPage);
+        request.redirect_fail_url = Some("https://shop.example/no".into());
+        request.redirect_fail_mode = Some(RedirectMode::BlankPage);
+        request.best_before = Some("2055-05-05T00:00:00+07:00".into());
+        let names: Vec<String> = request
+            .params()
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, NAMED);
     }
 
     #[test]
