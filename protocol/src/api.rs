@@ -100,13 +100,11 @@ fn about_blank() -> String {
 }
 
 /// The languages the checkout speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Locale {
     /// English.
-    #[serde(rename = "en")]
     En,
     /// Indonesian.
-    #[serde(rename = "id")]
     Id,
 }
 

@@ -1,50 +1,36 @@
 //! Which field of a request is at fault, and why.
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A field of the widget <-> proxy (or merchant <-> proxy) contract that a rule applies
 /// to, named by its path in the JSON body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     /// `customer.first_name`
-    #[serde(rename = "customer.first_name")]
     FirstName,
     /// `customer.email`
-    #[serde(rename = "customer.email")]
     Email,
     /// `customer.id`
-    #[serde(rename = "customer.id")]
     CustomerId,
     /// `amount`
-    #[serde(rename = "amount")]
     Amount,
     /// `currency`
-    #[serde(rename = "currency")]
     Currency,
     /// `description`
-    #[serde(rename = "description")]
     Description,
     /// `order_id`
-    #[serde(rename = "order_id")]
     OrderId,
     /// `locale`
-    #[serde(rename = "locale")]
     Locale,
     /// `account.number` (payouts)
-    #[serde(rename = "account.number")]
     AccountNumber,
     /// `account.customer_name` (payouts)
-    #[serde(rename = "account.customer_name")]
     AccountName,
     /// `payout_id` (payouts)
-    #[serde(rename = "payout_id")]
     PayoutId,
     /// `return_url`
-    #[serde(rename = "return_url")]
     ReturnUrl,
     /// The `Idempotency-Key` header.
-    #[serde(rename = "Idempotency-Key")]
     IdempotencyKey,
 }
 

@@ -92,13 +92,17 @@ impl Idr {
     /// The largest payout: 10,000,000.00 IDR.
     pub const PAYOUT_MAX: u64 = 1_000_000_000;
 
-    /// A purchase amount of `minor` units, within the limit for `kyc`.
-    pub fn purchase(minor: u64, kyc: Kyc) -> Result<Idr, FieldError> {
-        let max = match kyc {
+    /// The largest purchase for `kyc`, in minor units.
+    pub fn purchase_max(kyc: Kyc) -> u64 {
+        match kyc {
             Kyc::Before => Self::PURCHASE_MAX_BEFORE_KYC,
             Kyc::After => Self::PURCHASE_MAX_AFTER_KYC,
-        };
-        Self::within(minor, max)
+        }
+    }
+
+    /// A purchase amount of `minor` units, within the limit for `kyc`.
+    pub fn purchase(minor: u64, kyc: Kyc) -> Result<Idr, FieldError> {
+        Self::within(minor, Self::purchase_max(kyc))
     }
 
     /// A payout amount of `minor` units.
@@ -123,11 +127,6 @@ impl Idr {
     pub fn minor(self) -> u64 {
         self.0
     }
-
-    /// The amount in whole rupiah.
-    pub fn rupiah(self) -> u64 {
-        self.0 / Self::MINOR_PER_RUPIAH
-    }
 }
 
 /// What an order charges: an IDR amount DOKU accepts, or an amount in another currency
@@ -149,28 +148,25 @@ impl OrderAmount {
     /// (negative ones are refused here, with the field named).
     pub fn parse(minor: i128, currency: &str, kyc: Kyc) -> Result<OrderAmount, Problem> {
         let currency = Currency::parse(currency).map_err(|e| Problem::new(Field::Currency, e))?;
+        let (min, max) = if currency == Currency::IDR {
+            (Idr::MIN, Idr::purchase_max(kyc))
+        } else {
+            (1, Self::FOREIGN_MAX)
+        };
         let amount_error = |error| Problem::new(Field::Amount, error);
         let minor = u64::try_from(minor).map_err(|_| {
             amount_error(if minor < 0 {
-                FieldError::BelowMinimum { min: 1 }
+                FieldError::BelowMinimum { min }
             } else {
-                FieldError::AboveMaximum { max: u64::MAX }
+                FieldError::AboveMaximum { max }
             })
         })?;
         if currency == Currency::IDR {
-            let idr = Idr::purchase(minor, kyc).map_err(amount_error)?;
-            return Ok(OrderAmount {
-                minor: idr.minor(),
-                currency,
-            });
-        }
-        if minor == 0 {
-            return Err(amount_error(FieldError::BelowMinimum { min: 1 }));
-        }
-        if minor > Self::FOREIGN_MAX {
-            return Err(amount_error(FieldError::AboveMaximum {
-                max: Self::FOREIGN_MAX,
-            }));
+            Idr::purchase(minor, kyc).map_err(amount_error)?;
+        } else if minor < min {
+            return Err(amount_error(FieldError::BelowMinimum { min }));
+        } else if minor > max {
+            return Err(amount_error(FieldError::AboveMaximum { max }));
         }
         Ok(OrderAmount { minor, currency })
     }
@@ -188,8 +184,8 @@ mod tests {
     #[test]
     fn idr_purchases_are_whole_rupiah_within_the_kyc_limit() {
         assert_eq!(
-            Idr::purchase(15_000_000, Kyc::Before).map(Idr::rupiah),
-            Ok(150_000)
+            Idr::purchase(15_000_000, Kyc::Before).map(Idr::minor),
+            Ok(15_000_000)
         );
         assert_eq!(Idr::purchase(100, Kyc::Before).map(Idr::minor), Ok(100));
         assert_eq!(Idr::purchase(150, Kyc::Before), Err(FieldError::Fractional));
@@ -223,17 +219,28 @@ mod tests {
         assert!(!idr.is_converted());
         let usd = OrderAmount::parse(999, "USD", Kyc::Before).unwrap();
         assert!(usd.is_converted());
+        let amount = |error| Problem::new(Field::Amount, error);
         assert_eq!(
-            OrderAmount::parse(-5, "IDR", Kyc::Before)
-                .unwrap_err()
-                .field,
-            Field::Amount
+            OrderAmount::parse(-5, "IDR", Kyc::Before).unwrap_err(),
+            amount(FieldError::BelowMinimum { min: 100 })
         );
         assert_eq!(
-            OrderAmount::parse(i128::MAX, "IDR", Kyc::Before)
-                .unwrap_err()
-                .field,
-            Field::Amount
+            OrderAmount::parse(i128::MAX, "IDR", Kyc::Before).unwrap_err(),
+            amount(FieldError::AboveMaximum { max: 200_000_000 })
+        );
+        assert_eq!(
+            OrderAmount::parse(i128::MAX, "IDR", Kyc::After).unwrap_err(),
+            amount(FieldError::AboveMaximum { max: 1_000_000_000 })
+        );
+        assert_eq!(
+            OrderAmount::parse(-5, "USD", Kyc::Before).unwrap_err(),
+            amount(FieldError::BelowMinimum { min: 1 })
+        );
+        assert_eq!(
+            OrderAmount::parse(1_000_000_000_001, "USD", Kyc::Before).unwrap_err(),
+            amount(FieldError::AboveMaximum {
+                max: OrderAmount::FOREIGN_MAX
+            })
         );
         assert_eq!(
             OrderAmount::parse(15_000_050, "IDR", Kyc::Before).unwrap_err(),
@@ -246,8 +253,8 @@ mod tests {
             Field::Currency
         );
         assert_eq!(
-            OrderAmount::parse(0, "USD", Kyc::Before).unwrap_err().field,
-            Field::Amount
+            OrderAmount::parse(0, "USD", Kyc::Before).unwrap_err(),
+            amount(FieldError::BelowMinimum { min: 1 })
         );
     }
 
