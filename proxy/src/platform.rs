@@ -3,11 +3,14 @@
 
 use crate::config::Config;
 use crate::store::{Customer, NewPayment, Payment, PayoutAccount, StatusUpdate};
-use doku_protocol::{BodyValue, CheckoutStatus, Currency, Locale, RedirectData, UncheckedRedirect};
+use doku_protocol::{
+    BodyValue, CheckoutStatus, Currency, Locale, RedirectData, RedirectPolicy, UncheckedRedirect,
+};
 use ecommpay::gate::{self, DokuPayout, DokuSale, General, Money, ReturnUrl};
 use ecommpay::{
     Callback, PaymentPageError, PaymentPageRequest, PaymentStatus, RedirectMode, Signer,
 };
+use serde::Deserialize;
 use serde_json::Value;
 
 /// What the platform needs to know about a payment to open it.
@@ -68,8 +71,9 @@ pub fn checkout_status(status: &PaymentStatus) -> Option<CheckoutStatus> {
     })
 }
 
-/// What a verified callback (or status answer) says about its payment.
-pub fn status_update(callback: &Callback, config: &Config) -> StatusUpdate {
+/// What a verified callback (or status answer) says about its payment; a redirect the
+/// widget will refuse under `policy` is kept (so it says why) and logged.
+pub fn status_update(callback: &Callback, policy: &RedirectPolicy) -> StatusUpdate {
     let operation = callback.operation.as_ref();
     let redirect = callback
         .redirect_data
@@ -84,7 +88,7 @@ pub fn status_update(callback: &Callback, config: &Config) -> StatusUpdate {
                 .collect(),
         });
     if let Some(redirect) = &redirect
-        && let Err(error) = RedirectData::validate(redirect, &config.redirect_policy)
+        && let Err(error) = RedirectData::validate(redirect, policy)
     {
         // Kept: the widget refuses it with a clear message instead of waiting forever.
         tracing::warn!(%error, "the platform sent a redirect the widget will refuse");
@@ -100,15 +104,10 @@ pub fn status_update(callback: &Callback, config: &Config) -> StatusUpdate {
     }
 }
 
+/// A redirect body value read by the same rules as the widget reads it.
 fn body_value(value: &Value) -> BodyValue {
-    match value {
-        Value::String(text) => BodyValue::Text(text.clone()),
-        Value::Number(number) => BodyValue::Number(number.to_string()),
-        Value::Bool(_) => BodyValue::Unsupported("boolean"),
-        Value::Null => BodyValue::Unsupported("null"),
-        Value::Array(_) => BodyValue::Unsupported("list"),
-        Value::Object(_) => BodyValue::Unsupported("object"),
-    }
+    // The visitor accepts every JSON value (marking the ones it refuses).
+    BodyValue::deserialize(value).unwrap_or(BodyValue::Unsupported("value"))
 }
 
 /// Where the customer comes back to: `return_page` with `payment_id` added.
@@ -266,6 +265,25 @@ mod tests {
             return_url("https://shop.example/pay?o=1", "pay_1"),
             "https://shop.example/pay?o=1&payment_id=pay_1"
         );
+    }
+
+    #[test]
+    fn redirect_bodies_are_read_as_the_widget_reads_them() {
+        let callback = ecommpay::Callback::from_value(serde_json::json!({
+            "payment": {"id": "pay_1", "status": "awaiting 3ds result"},
+            "redirect_data": {"method": "POST", "url": "https://pay.doku.com/Suite/Receive",
+                "body": {"MALLID": 4038, "AMOUNT": "150000.00", "RATE": 1.5, "X": true, "Y": [1]}}
+        }))
+        .unwrap();
+        let redirect = status_update(&callback, &RedirectPolicy::default())
+            .redirect
+            .unwrap();
+        let body: std::collections::BTreeMap<_, _> = redirect.body.into_iter().collect();
+        assert_eq!(body["MALLID"], BodyValue::Number("4038".into()));
+        assert_eq!(body["AMOUNT"], BodyValue::Text("150000.00".into()));
+        assert_eq!(body["RATE"], BodyValue::Number("1.5".into()));
+        assert_eq!(body["X"], BodyValue::Unsupported("boolean"));
+        assert_eq!(body["Y"], BodyValue::Unsupported("list"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub async fn apply_status_answer(
     answer: &Callback,
 ) -> Result<(CallbackOutcome, Option<Payment>), StoreError> {
     let body = serde_json::to_string(answer).unwrap_or_default();
-    let update = status_update(answer, &app.config);
+    let update = status_update(answer, &app.config.redirect_policy);
     let (outcome, stored) = app
         .store
         .record_status_answer(payment_id, &body, &update)

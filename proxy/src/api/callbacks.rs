@@ -52,7 +52,7 @@ pub async fn receive(
     }
     // Verified JSON is UTF-8: store it exactly as received.
     let text = String::from_utf8_lossy(&body);
-    let update = status_update(&callback, &app.config);
+    let update = status_update(&callback, &app.config.redirect_policy);
     let payment_id = callback.payment_id();
     let (outcome, payment) = app
         .store
