@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Where the sandbox listens unless told otherwise.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8090,
+));
 
 /// Everything a sandbox needs. [`Config::default`] is a ready demo.
 #[derive(Debug, Clone)]
@@ -122,7 +125,7 @@ const DEFAULT_TICK_MS: u64 = 100;
 impl Default for Config {
     fn default() -> Self {
         Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8090)),
+            listen: DEFAULT_LISTEN,
             public_url: None,
             projects: vec![ProjectConfig::demo()],
             rates: demo_rates(),
@@ -513,7 +516,7 @@ mod tests {
             demo.callback_url.as_deref(),
             Some("http://127.0.0.1:8080/callbacks/ecommpay")
         );
-        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.listen, DEFAULT_LISTEN);
         assert_eq!(config.base_url(), "http://127.0.0.1:8090");
     }
 
@@ -544,7 +547,7 @@ mod tests {
         assert_eq!(config.delivery.first_retry, Duration::from_millis(50));
         assert_eq!(config.delivery.max_attempts, 3);
         assert_eq!(config.delivery.timeout, DeliveryConfig::default().timeout);
-        assert_eq!(config.rates["USD"], Rate::whole(15_000).expect("rate"));
+        assert_eq!(config.rates["USD"], Rate::new(15_000.0).expect("rate"));
         assert_eq!(config.rates["JPY"].to_string(), "100.25");
         assert_eq!(config.rates["EUR"].to_string(), "17600", "demo rates stay");
         let project = &config.projects[0];

@@ -4,7 +4,6 @@
 use crate::money::doku_amount;
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
-use std::fmt::Write as _;
 
 /// Path of the emulated DOKU page that receives the form.
 pub const RECEIVE_PATH: &str = "/doku/Suite/Receive";
@@ -20,11 +19,9 @@ const PAYMENT_CHANNEL: &str = "41";
 /// `WORDS`: SHA-1 (lower-case hex) of `AMOUNT + MALLID + shared key + TRANSIDMERCHANT`,
 /// as DOKU computes it.
 pub fn words(amount: &str, mall_id: u64, shared_key: &str, trans_id: u64) -> String {
-    let digest = Sha1::digest(format!("{amount}{mall_id}{shared_key}{trans_id}"));
-    digest.iter().fold(String::new(), |mut hex, byte| {
-        let _ = write!(hex, "{byte:02x}");
-        hex
-    })
+    crate::ids::hex(&Sha1::digest(format!(
+        "{amount}{mall_id}{shared_key}{trans_id}"
+    )))
 }
 
 /// A project's merchant account at DOKU: its `MALLID` and the shared key `WORDS` is

@@ -49,13 +49,7 @@ impl Ids {
         let mut hasher = Sha1::new();
         hasher.update(self.seed);
         hasher.update(self.next().to_le_bytes());
-        let mut hex = hasher
-            .finalize()
-            .iter()
-            .fold(String::new(), |mut hex, byte| {
-                let _ = write!(hex, "{byte:02x}");
-                hex
-            });
+        let mut hex = hex(&hasher.finalize());
         hex.truncate(len);
         hex
     }
@@ -64,6 +58,14 @@ impl Ids {
     pub fn operation_id(&self) -> u64 {
         self.operation_start + self.next()
     }
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
 }
 
 #[cfg(test)]

@@ -46,14 +46,6 @@ impl Rate {
         (scaled.is_finite() && scaled >= 1.0 && scaled < u64::MAX as f64)
             .then_some(Rate(scaled as u64))
     }
-
-    /// A whole number of rupiah per major unit; `None` for zero.
-    pub fn whole(rupiah: u64) -> Option<Rate> {
-        rupiah
-            .checked_mul(RATE_SCALE as u64)
-            .filter(|scaled| *scaled > 0)
-            .map(Rate)
-    }
 }
 
 impl fmt::Display for Rate {
@@ -275,12 +267,11 @@ mod tests {
             Some("108.5".into())
         );
         assert_eq!(
-            Rate::whole(16_250).map(|r| r.to_string()),
+            Rate::new(16_250.0).map(|r| r.to_string()),
             Some("16250".into())
         );
         assert_eq!(Rate::new(0.0), None);
         assert_eq!(Rate::new(-1.0), None);
         assert_eq!(Rate::new(f64::NAN), None);
-        assert_eq!(Rate::whole(0), None);
     }
 }

@@ -234,7 +234,8 @@ async fn gate_refuses_bad_requests_with_a_code_and_the_path_at_fault() {
         answer["message"],
         "payment_id \"gate-bad\" is already used in project 1"
     );
-    for id in ["gate-usd", "gate-ip", "gate-text", "gate-x"] {
+    // (gate-x went to an unknown project: nothing to look up.)
+    for id in ["gate-usd", "gate-ip", "gate-text"] {
         assert!(
             sandbox.sandbox.payment(TEST, id).is_none(),
             "{id} was not created"
