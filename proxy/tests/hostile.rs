@@ -485,30 +485,19 @@ async fn raw_request(base: &str, request: &str) -> u16 {
         .unwrap_or(0)
 }
 
-async fn stored(proxy: &TestProxy) -> (usize, usize) {
-    let payments = proxy
-        .app
-        .store
-        .list_payments(&doku_proxy::store::PaymentFilter {
-            limit: 1000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let callbacks: usize = {
-        let mut count = 0;
-        for payment in &payments {
-            count += proxy
-                .app
-                .store
-                .callbacks_for(&payment.id)
-                .await
-                .unwrap()
-                .len();
-        }
-        count + proxy.app.store.callbacks_for("pay_x").await.unwrap().len()
-    };
-    (payments.len(), callbacks)
+/// Rows in every table the proxy writes, read straight from its database.
+async fn stored(proxy: &TestProxy) -> Vec<(&'static str, i64)> {
+    let pool = sqlx::AnyPool::connect(&proxy.db.url).await.unwrap();
+    let mut counts = Vec::new();
+    for table in ["orders", "payments", "callbacks"] {
+        let count: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        counts.push((table, count));
+    }
+    pool.close().await;
+    counts
 }
 
 #[tokio::test]
@@ -516,7 +505,7 @@ async fn every_hostile_request_is_a_4xx_problem_naming_the_field_and_stores_noth
     let proxy = TestProxy::start(doku_testkit::sqlite(), &[]).await;
     let order_id = proxy.order(15_000_000).await;
     let before = stored(&proxy).await;
-    let orders_before = proxy.app.store.order(&order_id).await.unwrap().is_some();
+    assert_eq!(before[0], ("orders", 1), "the order the cases aim at");
     let cases = all_cases(&order_id);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -593,13 +582,5 @@ async fn every_hostile_request_is_a_4xx_problem_naming_the_field_and_stores_noth
         failures.join("\n")
     );
     assert_eq!(stored(&proxy).await, before, "nothing stored");
-    assert!(orders_before);
-    let list: Value = proxy
-        .merchant_get("/api/payments")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["payments"], json!([]), "no payment or payout opened");
     proxy.stop().await;
 }

@@ -11,12 +11,20 @@ use support::{API_KEY, Stack, StackOptions};
 
 /// Runs the binary with the merchant key in the environment (never a flag).
 async fn run(proxy_url: &str, args: &[&str]) -> Output {
+    run_with_key(proxy_url, Some(API_KEY), args).await
+}
+
+/// Runs the binary with `key` (or none at all) as the merchant key.
+async fn run_with_key(proxy_url: &str, key: Option<&str>, args: &[&str]) -> Output {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_doku-proxy"));
     command
         .args(args)
-        .env("DOKU_API_KEY", API_KEY)
         .env("DOKU_PROXY_URL", proxy_url)
+        .env_remove("DOKU_API_KEY")
         .env_remove("DOKU_API_KEY_FILE");
+    if let Some(key) = key {
+        command.env("DOKU_API_KEY", key);
+    }
     command.output().await.unwrap()
 }
 
@@ -104,16 +112,17 @@ async fn links_payouts_and_reports_from_the_command_line() {
         "{csv}"
     );
 
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_doku-proxy"));
-    let unauthenticated = command
-        .args(["payments"])
-        .env("DOKU_PROXY_URL", &base)
-        .env_remove("DOKU_API_KEY")
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(unauthenticated.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unauthenticated.stderr).contains("DOKU_API_KEY"));
+    let keyless = run_with_key(&base, None, &["payments"]).await;
+    assert_eq!(keyless.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&keyless.stderr).contains("DOKU_API_KEY"));
+    // A wrong key reaches the proxy, which refuses it.
+    let refused = run_with_key(&base, Some("not-the-key"), &["payments"]).await;
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && stderr.contains("401"),
+        "{:?}: {stderr}",
+        refused.status
+    );
     stack.stop().await;
 }
 
