@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 pub const SECRET: &str = "bench-secret";
 /// The merchant API key.
 pub const API_KEY: &str = "bench-api-key";
-/// The ecommpay project.
-pub const PROJECT_ID: u64 = 77;
+/// The ecommpay project (the test kit's, whose callbacks the load sends).
+pub const PROJECT_ID: u64 = doku_testkit::PROJECT_ID;
 
 /// A server process under load.
 pub struct Server {
@@ -140,23 +140,7 @@ fn memory_mib(pid: u32, field: &str) -> f64 {
 
 /// A signed final callback (`success` or `decline`) in the seed's format, on one line.
 pub fn callback_body(signer: &ecommpay::Signer, payment_id: &str, status: &str) -> String {
-    let (code, message) = if status == "success" {
-        ("0", "Success")
-    } else {
-        ("20101", "Decline due to amount or frequency limit")
-    };
-    let mut body = serde_json::json!({
-        "project_id": PROJECT_ID,
-        "payment": {"id": payment_id, "type": "purchase", "status": status, "date": "2026-11-24T09:21:58+0000",
-                    "method": "Doku", "sum": {"amount": 15_000_000, "currency": "IDR"}, "description": ""},
-        "account": {"number": "1189632633"},
-        "operation": {"id": 6085000002263u64, "type": "sale", "status": status, "date": "2026-11-24T09:21:58+0000",
-                      "created_date": "2026-11-24T09:20:39+0000", "request_id": "026b9dbadeb438abea86c9667edc9b11eb994",
-                      "sum_initial": {"amount": 15_000_000, "currency": "IDR"},
-                      "sum_converted": {"amount": 15_000_000, "currency": "IDR"},
-                      "provider": {"id": 1162, "payment_id": "342205", "date": "2026-11-24T09:21:54+0000", "auth_code": ""},
-                      "code": code, "message": message}
-    });
+    let mut body = doku_testkit::platform_callback(payment_id, status, 15_000_000);
     body["signature"] = serde_json::Value::String(signer.sign_value(&body));
     body.to_string()
 }
