@@ -156,13 +156,17 @@ impl Flow {
             },
             ClientError::Unexpected(_) => Msg::GenericError,
         };
-        let message = error.message();
+        self.report(error.code(), &error.message(), payment_id, None);
+        msg
+    }
+
+    /// Tells the merchant's developer (console) and the host page (`doku:error`).
+    fn report(&self, code: &str, message: &str, payment_id: Option<&str>, status: Option<&str>) {
         web_sys::console::warn_1(&format!("DOKU checkout: {message}").into());
         self.fire(
             Kind::Error,
-            &detail(payment_id, None, Some(error.code()), Some(&message)),
+            &detail(payment_id, status, Some(code), Some(message)),
         );
-        msg
     }
 
     /// Loads the order, then shows the form, or checks the payment the customer comes
@@ -277,16 +281,13 @@ impl Flow {
                 return;
             }
             if now_ms() > deadline {
-                let error = ClientError::Problem(doku_protocol::ProblemDocument {
-                    kind: "about:blank".into(),
-                    title: "Gateway Timeout".into(),
-                    status: 504,
-                    code: "platform_unavailable".into(),
-                    detail: "DOKU's redirect did not arrive in time".into(),
-                    field: None,
-                });
-                let msg = self.fail(&error, Some(&session.payment_id));
-                self.back_to_form(Some(msg));
+                self.report(
+                    "platform_unavailable",
+                    "DOKU's redirect did not arrive in time",
+                    Some(&session.payment_id),
+                    Some(session.status.as_str()),
+                );
+                self.back_to_form(Some(Msg::PlatformUnavailable));
                 return;
             }
             self.state.stage.set(Stage::Busy(Msg::WaitingForDoku));
@@ -308,16 +309,11 @@ impl Flow {
         let redirect = match RedirectData::validate(unchecked, &self.config.redirect_policy) {
             Ok(redirect) => redirect,
             Err(error) => {
-                let message = format!("refused redirect: {error}");
-                web_sys::console::error_1(&format!("DOKU checkout: {message}").into());
-                self.fire(
-                    Kind::Error,
-                    &detail(
-                        Some(payment_id),
-                        Some(session.status.as_str()),
-                        Some("redirect_refused"),
-                        Some(&message),
-                    ),
+                self.report(
+                    "redirect_refused",
+                    &format!("refused redirect: {error}"),
+                    Some(payment_id),
+                    Some(session.status.as_str()),
                 );
                 self.back_to_form(Some(Msg::RedirectRefused));
                 return;

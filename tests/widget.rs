@@ -853,6 +853,52 @@ async fn gate_waits_for_the_post_redirect_and_submits_doku_fields() {
 }
 
 #[wasm_bindgen_test]
+async fn gate_gives_up_when_dokus_redirect_never_comes() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(CheckoutStatus::AwaitingRedirect, None))];
+    *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::AwaitingRedirect, None))];
+    let fixture = Fixture::mount(
+        &[
+            ("locale", "en"),
+            ("firstName", "Budi"),
+            ("email", "budi@example.com"),
+        ],
+        backend,
+        CHROME,
+    );
+    fixture.ready().await;
+    fixture.submit();
+    fixture
+        .until("the deadline (300 ms here)", |f| {
+            !f.find(".doku-pay").unwrap().has_attribute("disabled")
+                && !f.text(".doku-form-error").is_empty()
+        })
+        .await;
+    assert!(
+        fixture
+            .text(".doku-form-error")
+            .contains("not available right now"),
+        "{}",
+        fixture.text(".doku-form-error")
+    );
+    let error = fixture.event("doku:error");
+    assert_eq!(
+        (
+            error.get("code").map(String::as_str),
+            error.get("payment_id").map(String::as_str),
+            error.get("status").map(String::as_str)
+        ),
+        (
+            Some("platform_unavailable"),
+            Some("pay_abc234"),
+            Some("awaiting_redirect")
+        )
+    );
+    assert!(fixture.backend.calls("session").len() > 1, "it polled");
+    assert!(fixture.navigator.forms.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
 async fn unsafe_redirects_never_navigate() {
     let nested = {
         let body = vec![("X".to_string(), BodyValue::Unsupported("object"))];
