@@ -80,7 +80,19 @@ fn unmount_element(element: &HtmlElement, id: u32) {
 /// already in `element` is replaced.
 #[wasm_bindgen]
 pub fn mount(element: HtmlElement, config: &JsValue) -> Widget {
-    let config = WidgetConfig::from_js(config).and_then(|config| {
+    mount_configured(element, config, None)
+}
+
+/// [`mount`], with `default_stylesheet` where `config` names none.
+fn mount_configured(
+    element: HtmlElement,
+    config: &JsValue,
+    default_stylesheet: Option<&str>,
+) -> Widget {
+    let config = WidgetConfig::from_js(config).and_then(|mut config| {
+        if config.stylesheet.is_none() {
+            config.stylesheet = default_stylesheet.map(str::to_string);
+        }
         let services = browser_services(&config)?;
         Ok((config, services))
     });
@@ -107,12 +119,7 @@ pub fn mount_declared(stylesheet: Option<String>) -> Vec<Widget> {
         .filter(|element| !element.has_attribute(MOUNTED_MARK))
         .map(|element| {
             let dataset = element.dataset();
-            if dataset.get("stylesheet").is_none()
-                && let Some(stylesheet) = &stylesheet
-            {
-                dataset.set("stylesheet", stylesheet).ok();
-            }
-            mount(element, &dataset)
+            mount_configured(element, &dataset, stylesheet.as_deref())
         })
         .collect()
 }

@@ -1368,3 +1368,41 @@ async fn a_widget_stays_when_its_handle_is_dropped() {
     );
     replaced.unmount();
 }
+
+#[wasm_bindgen_test]
+async fn declared_elements_mount_once_and_are_left_as_the_merchant_wrote_them() {
+    let element: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    element.set_attribute("data-doku-checkout", "").unwrap();
+    element
+        .set_attribute("data-proxy-url", "/no-proxy-here")
+        .unwrap();
+    element
+        .set_attribute("data-order-id", "ord_declared")
+        .unwrap();
+    document().body().unwrap().append_child(&element).unwrap();
+
+    let mut widgets = doku_checkout::mount_declared(Some("/default-widget.css".into()));
+    assert_eq!(widgets.len(), 1);
+    assert!(
+        !element.has_attribute("data-stylesheet"),
+        "the merchant's element keeps its own attributes"
+    );
+    let link = element
+        .shadow_root()
+        .unwrap()
+        .query_selector("link[rel=stylesheet]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("/default-widget.css")
+    );
+    assert!(
+        doku_checkout::mount_declared(None).is_empty(),
+        "an element holding a widget is not mounted again"
+    );
+    for widget in &mut widgets {
+        widget.unmount();
+    }
+    element.remove();
+}
