@@ -36,17 +36,6 @@ pub enum BodyValue {
     Unsupported(&'static str),
 }
 
-impl BodyValue {
-    /// The text a form field carries for this value, if it can carry it.
-    pub fn as_form_value(&self) -> Option<String> {
-        match self {
-            BodyValue::Text(text) => Some(text.clone()),
-            BodyValue::Number(number) => Some(number.clone()),
-            _ => None,
-        }
-    }
-}
-
 impl Serialize for BodyValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -251,17 +240,15 @@ impl RedirectData {
                 if field.is_empty() || field.chars().any(char::is_control) {
                     return Err(RedirectError::BodyKey);
                 }
-                let kind = match value {
-                    BodyValue::Unsupported(kind) => kind,
-                    _ => "text",
-                };
-                value
-                    .as_form_value()
-                    .map(|text| (field.clone(), text))
-                    .ok_or_else(|| RedirectError::BodyValue {
+                match value {
+                    BodyValue::Text(text) | BodyValue::Number(text) => {
+                        Ok((field.clone(), text.clone()))
+                    }
+                    BodyValue::Unsupported(kind) => Err(RedirectError::BodyValue {
                         field: field.clone(),
                         kind,
-                    })
+                    }),
+                }
             })
             .collect::<Result<_, _>>()?;
         Ok(RedirectData {
@@ -296,7 +283,7 @@ impl RedirectData {
 /// Checks the URL's shape and returns its host in lower case.
 fn check_url(url: &str) -> Result<String, RedirectError> {
     if url.len() > MAX_URL_LEN {
-        return Err(RedirectError::Url("longer than 4096 characters"));
+        return Err(RedirectError::Url("longer than 4096 bytes"));
     }
     if url
         .chars()
@@ -353,10 +340,7 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), RedirectErro
             .find(']')
             .ok_or(RedirectError::Url("has an unclosed IPv6 address"))?;
         let host = &authority[..end + 2];
-        if !inner[..end]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if inner[..end].parse::<std::net::Ipv6Addr>().is_err() {
             return Err(RedirectError::Url("has an invalid IPv6 address"));
         }
         return match &authority[end + 2..] {
@@ -451,30 +435,52 @@ mod tests {
             check("GET", "http://127.0.0.1.evil.com/"),
             Err(RedirectError::InsecureHost(_))
         ));
-        assert!(matches!(
+        assert_eq!(
             check("GET", "https://user:pw@pay.doku.com/"),
-            Err(RedirectError::Url(_))
-        ));
-        assert!(matches!(
+            Err(RedirectError::Url("carries a user name or password"))
+        );
+        assert_eq!(
             check("GET", "https:pay.doku.com"),
-            Err(RedirectError::Url(_))
-        ));
-        assert!(matches!(
+            Err(RedirectError::Url("no host after the scheme"))
+        );
+        assert_eq!(
             check("GET", "https://pay.doku.com:99999/"),
-            Err(RedirectError::Url(_))
-        ));
-        assert!(matches!(
+            Err(RedirectError::Url("has an invalid port"))
+        );
+        assert_eq!(
             check("GET", "https://pay doku.com/"),
-            Err(RedirectError::Url(_))
-        ));
-        assert!(matches!(
+            Err(RedirectError::Url(
+                "contains spaces, control characters or backslashes"
+            ))
+        );
+        assert_eq!(
             check("GET", "https://pay.doku.com\\@evil.com/"),
-            Err(RedirectError::Url(_))
-        ));
-        assert!(matches!(
+            Err(RedirectError::Url(
+                "contains spaces, control characters or backslashes"
+            ))
+        );
+        assert_eq!(
             check("GET", "https:///x"),
-            Err(RedirectError::Url(_))
-        ));
+            Err(RedirectError::Url("has an invalid host"))
+        );
+        for (url, reason) in [
+            ("https://[]/", "has an invalid IPv6 address"),
+            ("https://[::1::2]/", "has an invalid IPv6 address"),
+            ("https://[::1/", "has an unclosed IPv6 address"),
+            ("https://[::1]x/", "has an invalid port"),
+            ("https://pay.doku.com:/", "has an invalid port"),
+            ("https://pay..doku.com/", "has an invalid host"),
+        ] {
+            assert_eq!(check("GET", url), Err(RedirectError::Url(reason)), "{url}");
+        }
+        assert_eq!(
+            check(
+                "GET",
+                &format!("https://a.example/{}", "x".repeat(MAX_URL_LEN))
+            ),
+            Err(RedirectError::Url("longer than 4096 bytes"))
+        );
+        assert!(check("GET", "https://[2001:db8::1]:8443/pay").is_ok());
         assert_eq!(
             check("DELETE", "https://a.example/"),
             Err(RedirectError::Method("DELETE".into()))
