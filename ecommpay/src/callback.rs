@@ -96,7 +96,7 @@ pub struct Callback {
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub general: Option<General>,
     /// The callback's signature, when it is at the top level.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -182,22 +182,26 @@ pub struct Payment {
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub id: Option<Text>,
     /// `purchase` or `payout`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kind: Option<String>,
     /// The payment's status.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub status: Option<PaymentStatus>,
     /// When the status was set.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// The payment method (`Doku`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// The amount.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub sum: Option<Sum>,
     /// The merchant's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -243,16 +247,20 @@ pub struct Operation {
     )]
     pub id: Option<Text>,
     /// `sale` or `payout`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        deserialize_with = "lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub kind: Option<String>,
     /// The operation's status.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the status was set.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// When the operation was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub created_date: Option<String>,
     /// The id of the request that started it.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
@@ -270,7 +278,7 @@ pub struct Operation {
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub code: Option<Text>,
     /// The platform's result message.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -292,7 +300,7 @@ pub struct Provider {
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<Text>,
     /// When the provider processed it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// The provider's authorisation code.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
@@ -313,10 +321,10 @@ pub struct PlatformError {
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub code: Option<Text>,
     /// The error message.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The request field at fault, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -338,7 +346,7 @@ pub struct General {
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<Text>,
     /// The signature, when it is here rather than at the top level.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
@@ -530,5 +538,24 @@ mod tests {
         assert_eq!(payment.sum, None);
         assert_eq!(payment.status, Some(PaymentStatus::Success));
         assert_eq!(callback.operation, None);
+
+        // An odd text field is absent on its own; it does not take its section along.
+        let callback = Callback::from_value(json!({
+            "payment": {"id": "p", "status": "decline", "description": 5, "type": ["x"]},
+            "operation": {"code": 20101, "message": {"text": "limit"}},
+            "errors": [{"code": 1, "field": 7}, "not an object"],
+        }))
+        .unwrap();
+        assert_eq!(callback.payment_id(), Some("p"));
+        assert_eq!(callback.status(), Some(&PaymentStatus::Decline));
+        let payment = callback.payment.as_ref().unwrap();
+        assert_eq!((&payment.description, &payment.kind), (&None, &None));
+        let operation = callback.operation.unwrap();
+        assert_eq!(
+            (operation.code.as_ref().map(Text::as_str), operation.message),
+            (Some("20101"), None)
+        );
+        assert_eq!(callback.errors.len(), 1, "the malformed entry is dropped");
+        assert_eq!(callback.errors[0].field, None);
     }
 }
