@@ -122,6 +122,14 @@ impl Callback {
             .map(Text::as_str)
     }
 
+    /// The project: `project_id`, else `general.project_id`.
+    pub fn project(&self) -> Option<&str> {
+        self.project_id
+            .as_ref()
+            .or_else(|| self.general.as_ref().and_then(|g| g.project_id.as_ref()))
+            .map(Text::as_str)
+    }
+
     /// The payment's status, if the callback carries one.
     pub fn status(&self) -> Option<&PaymentStatus> {
         self.payment.as_ref().and_then(|p| p.status.as_ref())
@@ -471,6 +479,9 @@ mod tests {
             "general": {"project_id": 580, "payment_id": "7"}
         });
         let callback = Callback::from_value(seed.clone()).unwrap();
+        assert_eq!(callback.project(), Some("580"));
+        let gate_only = Callback::from_value(json!({"general": {"project_id": 77}})).unwrap();
+        assert_eq!(gate_only.project(), Some("77"));
         // Read as text, written back exactly as the platform sent it.
         assert_eq!(serde_json::to_value(&callback).unwrap(), seed);
         // Text that is not a canonical integer stays a string.

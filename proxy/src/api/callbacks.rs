@@ -34,14 +34,8 @@ pub async fn receive(
             return Err(ApiError::bad_request(code, error.to_string(), field));
         }
     };
-    let project = callback.project_id.as_ref().or_else(|| {
-        callback
-            .general
-            .as_ref()
-            .and_then(|g| g.project_id.as_ref())
-    });
-    if let Some(project) = project
-        && project.as_str() != app.config.project_id.to_string()
+    if let Some(project) = callback.project()
+        && project != app.config.project_id.to_string()
     {
         app.metrics.callback("rejected");
         return Err(ApiError::bad_request(
