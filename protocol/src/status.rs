@@ -33,6 +33,16 @@ pub enum Transition {
 }
 
 impl CheckoutStatus {
+    /// Every status, in the order a payment moves through them.
+    pub const ALL: [CheckoutStatus; 6] = [
+        CheckoutStatus::Created,
+        CheckoutStatus::AwaitingRedirect,
+        CheckoutStatus::Pending,
+        CheckoutStatus::Success,
+        CheckoutStatus::Decline,
+        CheckoutStatus::Refunded,
+    ];
+
     /// Whether the status can never change again (except a success being refunded).
     pub fn is_final(self) -> bool {
         matches!(
@@ -55,16 +65,7 @@ impl CheckoutStatus {
 
     /// The status named `name` (as [`CheckoutStatus::as_str`] spells it).
     pub fn parse(name: &str) -> Option<CheckoutStatus> {
-        [
-            CheckoutStatus::Created,
-            CheckoutStatus::AwaitingRedirect,
-            CheckoutStatus::Pending,
-            CheckoutStatus::Success,
-            CheckoutStatus::Decline,
-            CheckoutStatus::Refunded,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == name)
+        Self::ALL.into_iter().find(|status| status.as_str() == name)
     }
 
     /// Moves to `to` if that is forward: a non-final status may move to any later one; a
@@ -76,23 +77,14 @@ impl CheckoutStatus {
             (Success, Refunded) => true,
             (from, _) if from.is_final() => false,
             (_, to) if to.is_final() => true,
-            (from, to) => from.rank() < to.rank(),
+            // Both open: Created, then AwaitingRedirect, then Pending.
+            (from, to) => (from as u8) < (to as u8),
         };
         if allowed {
             *self = to;
             Transition::Moved
         } else {
             Transition::Refused
-        }
-    }
-
-    fn rank(self) -> u8 {
-        match self {
-            CheckoutStatus::Created => 0,
-            CheckoutStatus::AwaitingRedirect => 1,
-            CheckoutStatus::Pending => 2,
-            CheckoutStatus::Success | CheckoutStatus::Decline => 3,
-            CheckoutStatus::Refunded => 4,
         }
     }
 }
@@ -131,6 +123,15 @@ mod tests {
             (Transition::Refused, Pending)
         );
         assert_eq!(advance(Pending, Pending), (Transition::Unchanged, Pending));
+        for open in [Created, AwaitingRedirect, Pending] {
+            for final_status in [Success, Decline, Refunded] {
+                assert_eq!(
+                    advance(open, final_status),
+                    (Transition::Moved, final_status),
+                    "{open} -> {final_status}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -152,14 +153,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for status in [
-            Created,
-            AwaitingRedirect,
-            Pending,
-            Success,
-            Decline,
-            Refunded,
-        ] {
+        for status in CheckoutStatus::ALL {
             assert_eq!(CheckoutStatus::parse(status.as_str()), Some(status));
             let json = format!("\"{}\"", status.as_str());
             assert_eq!(
