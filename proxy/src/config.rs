@@ -15,15 +15,8 @@ pub const SECRET_KEY_ENV: &str = "ECOMMPAY_SECRET_KEY";
 /// Environment variable holding the merchant API keys, comma-separated.
 pub const API_KEYS_ENV: &str = "DOKU_API_KEYS";
 
-/// How the proxy opens a DOKU payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// A signed Payment Page URL with `force_payment_method=doku` (the widget
-    /// navigates there with GET).
-    PaymentPage,
-    /// A signed Gate sale; the DOKU redirect (a POST form) arrives by callback.
-    Gate,
-}
+/// How the proxy opens a DOKU payment (the same mode is stored with each payment).
+pub use crate::store::Mode;
 
 /// Flags and environment of `doku-proxy serve`.
 #[derive(Debug, Clone, Args)]
@@ -317,10 +310,10 @@ impl Config {
 
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mode = match self.mode {
-            Mode::PaymentPage => "payment-page",
-            Mode::Gate => "gate",
-        };
+        let mode = self
+            .mode
+            .to_possible_value()
+            .map_or_else(String::new, |value| value.get_name().to_string());
         let kyc = match self.kyc {
             Kyc::Before => "no (purchases up to 2,000,000.00 IDR)",
             Kyc::After => "yes (purchases up to 10,000,000.00 IDR)",

@@ -100,17 +100,18 @@ fn filter(query: &ReportQuery) -> Result<PaymentFilter, ApiError> {
             CheckoutStatus::parse(s).ok_or_else(|| bad("status", format!("unknown status {s:?}")))
         })
         .transpose()?;
-    let kind = match query.kind.as_deref() {
-        None => None,
-        Some("purchase") => Some(PaymentKind::Purchase),
-        Some("payout") => Some(PaymentKind::Payout),
-        Some(other) => {
-            return Err(bad(
-                "type",
-                format!("type must be purchase or payout, not {other:?}"),
-            ));
-        }
-    };
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| {
+            PaymentKind::parse(k).ok_or_else(|| {
+                bad(
+                    "type",
+                    format!("type must be purchase or payout, not {k:?}"),
+                )
+            })
+        })
+        .transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(bad("limit", "limit must be between 1 and 1000".into()));

@@ -4,7 +4,7 @@
 
 use super::orders::find_order;
 use crate::app::SharedApp;
-use crate::config::{Mode as ConfigMode, origin_of};
+use crate::config::origin_of;
 use crate::extract::{ApiJson, ApiPath};
 use crate::ids::new_id;
 use crate::platform;
@@ -160,10 +160,7 @@ pub async fn create(
 
     let now = now_millis();
     let config = &app.config;
-    let mode = match config.mode {
-        ConfigMode::PaymentPage => Mode::PaymentPage,
-        ConfigMode::Gate => Mode::Gate,
-    };
+    let mode = config.mode;
     let mut new = NewPayment {
         id: new_id("pay"),
         kind: PaymentKind::Purchase,

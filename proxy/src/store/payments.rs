@@ -25,7 +25,8 @@ impl PaymentKind {
         }
     }
 
-    fn parse(text: &str) -> Option<PaymentKind> {
+    /// The kind named `text` (as [`PaymentKind::as_str`] spells it).
+    pub fn parse(text: &str) -> Option<PaymentKind> {
         match text {
             "purchase" => Some(PaymentKind::Purchase),
             "payout" => Some(PaymentKind::Payout),
@@ -34,12 +35,13 @@ impl PaymentKind {
     }
 }
 
-/// Which platform interface opened the payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which platform interface opens a payment (`--mode payment-page|gate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
-    /// A signed Payment Page URL (purchases).
+    /// A signed Payment Page URL with `force_payment_method=doku` (the widget
+    /// navigates there with GET).
     PaymentPage,
-    /// A signed Gate request.
+    /// A signed Gate sale; the DOKU redirect (a POST form) arrives by callback.
     Gate,
 }
 
