@@ -108,7 +108,19 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
-        ApiError::internal(error)
+        match error {
+            // Nothing is wrong, only busy: the same request (same key) will go through.
+            StoreError::Contention(what) => {
+                tracing::warn!(%what, "store contention");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "the payment changed under concurrent requests; retry the same request",
+                    None,
+                )
+            }
+            error => ApiError::internal(error),
+        }
     }
 }
 
@@ -121,5 +133,22 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_say_retry_when_only_busy_and_nothing_when_broken() {
+        let busy = ApiError::from(StoreError::Contention("payment pay_1".into()));
+        assert_eq!(
+            (busy.status, busy.code.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "busy")
+        );
+        let broken = ApiError::from(StoreError::Corrupt("payment status \"x\"".into()));
+        assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!broken.detail.contains("status"), "{}", broken.detail);
     }
 }

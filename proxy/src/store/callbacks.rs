@@ -140,7 +140,7 @@ impl Store {
             tx.commit().await?;
             return Ok((outcome, payment));
         }
-        Err(StoreError::Corrupt(format!(
+        Err(StoreError::Contention(format!(
             "payment {payment_id:?} kept changing under concurrent callbacks"
         )))
     }

@@ -32,6 +32,9 @@ pub enum StoreError {
     /// A stored row holds something this version cannot read.
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// Concurrent writers kept changing the same row; the request may be retried.
+    #[error("too many concurrent changes: {0}")]
+    Contention(String),
     /// The URL names no database this proxy supports.
     #[error("unsupported database URL (use sqlite://path or postgres://...): {0}")]
     UnsupportedUrl(String),
@@ -150,19 +153,6 @@ pub fn redact_url(url: &str) -> String {
 pub fn now_millis() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     (now.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-/// Whether `error` is a unique-constraint violation (a concurrent insert won).
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Database(db) => {
-            matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation)
-                || db
-                    .code()
-                    .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
-        }
-        _ => false,
-    }
 }
 
 #[cfg(test)]

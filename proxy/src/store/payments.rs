@@ -2,7 +2,7 @@
 //! way their status changes: forward, by compare-and-set on `version`.
 
 use super::orders::{from_i64, to_i64};
-use super::{Store, StoreError, is_unique_violation, now_millis};
+use super::{Store, StoreError, now_millis};
 use doku_protocol::{CheckoutStatus, Currency, Transition, UncheckedRedirect};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
@@ -269,67 +269,62 @@ impl Store {
             lease_until: None,
             version: 0,
         };
-        // The new payment goes straight in; a unique constraint refusing it means an
-        // equivalent payment exists (or a concurrent request just stored one).
-        let result = sqlx::query(&format!(
-            "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-              $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT DO NOTHING"
-        ))
-        .bind(&payment.id)
-        .bind(payment.kind.as_str())
-        .bind(payment.mode.as_str())
-        .bind(payment.order_id.as_deref())
-        .bind(payment.idempotency_key.as_deref())
-        .bind(payment.payout_ref.as_deref())
-        .bind(to_i64(payment.amount)?)
-        .bind(payment.currency.as_str())
-        .bind(&payment.customer.id)
-        .bind(payment.customer.first_name.as_deref())
-        .bind(payment.customer.email.as_deref())
-        .bind(payment.customer.ip.as_deref())
-        .bind(payment.account.as_ref().map(|a| a.number.clone()))
-        .bind(payment.account.as_ref().map(|a| a.name.clone()))
-        .bind(payment.status.as_str())
-        .bind(payment.platform_status.as_deref())
-        .bind(payment.code.as_deref())
-        .bind(payment.message.as_deref())
-        .bind(redirect_json(&payment.redirect)?)
-        .bind(payment.created_at)
-        .bind(payment.updated_at)
-        .bind(payment.expires_at)
-        .bind(payment.next_check_at)
-        .bind(payment.check_attempts)
-        .bind(payment.lease_until)
-        .bind(payment.version)
-        .bind(payment.open_order_id())
-        .execute(&self.pool)
-        .await;
-        let refused = match result {
-            Ok(done) if done.rows_affected() == 1 => return Ok(Inserted::New(payment)),
-            Ok(_) => None,
-            Err(error) if is_unique_violation(&error) => Some(error),
-            Err(error) => return Err(error.into()),
-        };
-        match self
-            .equivalent_payment(
-                &payment.order_id,
-                &payment.idempotency_key,
-                &payment.payout_ref,
-            )
-            .await?
-        {
-            Some(existing) => Ok(Inserted::Existing(existing)),
-            None => Err(refused.map_or_else(
-                || {
-                    StoreError::Corrupt(format!(
-                        "payment {} was refused but nothing equivalent exists",
-                        payment.id
-                    ))
-                },
-                StoreError::from,
-            )),
+        // The new payment goes straight in; a unique constraint turning it away (ON
+        // CONFLICT DO NOTHING) means an equivalent payment exists. If that one settled
+        // (freeing the order) before we could read it, the insert is tried again.
+        for _ in 0..MAX_CAS_ATTEMPTS {
+            let inserted = sqlx::query(&format!(
+                "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+                  $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT DO NOTHING"
+            ))
+            .bind(&payment.id)
+            .bind(payment.kind.as_str())
+            .bind(payment.mode.as_str())
+            .bind(payment.order_id.as_deref())
+            .bind(payment.idempotency_key.as_deref())
+            .bind(payment.payout_ref.as_deref())
+            .bind(to_i64(payment.amount)?)
+            .bind(payment.currency.as_str())
+            .bind(&payment.customer.id)
+            .bind(payment.customer.first_name.as_deref())
+            .bind(payment.customer.email.as_deref())
+            .bind(payment.customer.ip.as_deref())
+            .bind(payment.account.as_ref().map(|a| a.number.clone()))
+            .bind(payment.account.as_ref().map(|a| a.name.clone()))
+            .bind(payment.status.as_str())
+            .bind(payment.platform_status.as_deref())
+            .bind(payment.code.as_deref())
+            .bind(payment.message.as_deref())
+            .bind(redirect_json(&payment.redirect)?)
+            .bind(payment.created_at)
+            .bind(payment.updated_at)
+            .bind(payment.expires_at)
+            .bind(payment.next_check_at)
+            .bind(payment.check_attempts)
+            .bind(payment.lease_until)
+            .bind(payment.version)
+            .bind(payment.open_order_id())
+            .execute(&self.pool)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                return Ok(Inserted::New(payment));
+            }
+            let existing = self
+                .equivalent_payment(
+                    &payment.order_id,
+                    &payment.idempotency_key,
+                    &payment.payout_ref,
+                )
+                .await?;
+            if let Some(existing) = existing {
+                return Ok(Inserted::Existing(existing));
+            }
         }
+        Err(StoreError::Contention(format!(
+            "payment {} was turned away but nothing equivalent stayed",
+            payment.id
+        )))
     }
 
     /// The payment that makes `new` unnecessary, if any.
@@ -402,7 +397,7 @@ impl Store {
                 return Ok(Some(payment));
             }
         }
-        Err(StoreError::Corrupt(format!(
+        Err(StoreError::Contention(format!(
             "payment {id} kept changing under concurrent writes"
         )))
     }
