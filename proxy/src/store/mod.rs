@@ -42,7 +42,7 @@ pub enum StoreError {
 
 /// Which database is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+enum Backend {
     /// An SQLite file.
     Sqlite,
     /// A PostgreSQL server.
@@ -53,7 +53,6 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
-    backend: Backend,
 }
 
 impl Store {
@@ -113,12 +112,7 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
-        Ok(Store { pool, backend })
-    }
-
-    /// Which database this is.
-    pub fn backend(&self) -> Backend {
-        self.backend
+        Ok(Store { pool })
     }
 
     /// Whether the database answers.
