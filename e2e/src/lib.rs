@@ -218,12 +218,7 @@ fn free_port() -> u16 {
 /// How many Content-Security-Policy violations browsers have reported to `proxy`
 /// (its pages send them to `/csp-reports`).
 pub async fn csp_violations(proxy: &doku_testkit::TestProxy) -> u64 {
-    let metrics = proxy
-        .merchant_get("/metrics")
-        .await
-        .text()
-        .await
-        .expect("the proxy's metrics");
+    let metrics = proxy.metrics().await;
     metrics
         .lines()
         .find_map(|line| line.strip_prefix("doku_csp_violations_total "))

@@ -20,20 +20,9 @@ async fn stack(mode: &'static str) -> Stack {
 
 /// The payments the proxy holds for `order_id`.
 async fn payments_of(stack: &Stack, order_id: &str) -> Vec<Value> {
-    let list: Value = stack
-        .proxy
-        .merchant_get("/api/payments")
-        .await
-        .json()
-        .await
-        .unwrap();
-    list["payments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["order_id"] == order_id)
-        .cloned()
-        .collect()
+    let mut payments = stack.proxy.payments("").await;
+    payments.retain(|p| p["order_id"] == order_id);
+    payments
 }
 
 /// Ends a journey: closes the browser, checks that no page broke the
@@ -272,14 +261,17 @@ async fn the_policy_holds_and_its_violations_are_reported() {
         )
         .await
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while csp_violations(&stack.proxy).await < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the violations were never reported"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    doku_testkit::eventually(
+        "both violations reported",
+        std::time::Duration::from_secs(10),
+        || async {
+            match csp_violations(&stack.proxy).await {
+                2.. => Ok(()),
+                n => Err(format!("{n} reported")),
+            }
+        },
+    )
+    .await;
     let pwned = browser
         .client
         .execute("return window.pwned === undefined;", vec![])

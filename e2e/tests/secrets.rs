@@ -17,7 +17,6 @@ use doku_testkit::{API_KEY, PROJECT_ID, SECRET, StackOptions, start_sandbox};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// The secrets: this test's project key and API key, and the demo's project key.
 const SECRETS: [&str; 3] = [SECRET, API_KEY, "sandbox-demo-secret"];
@@ -153,16 +152,7 @@ async fn run(mode: &str, emails: [&str; 2], dir: &Path) -> (Vec<Exchange>, Strin
     let recorder = Recorder::start(&format!("http://127.0.0.1:{port}")).await;
     let proxy = ProxyProcess::start(dir, mode, &recorder.base, &sandbox.base_url, port);
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while http
-        .get(format!("{}/healthz", recorder.base))
-        .send()
-        .await
-        .map_or(true, |r| !r.status().is_success())
-    {
-        assert!(Instant::now() < deadline, "the proxy never answered");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    doku_testkit::wait_healthy(&recorder.base).await;
 
     let browser = Browser::start(None).await;
     for (email, button, outcome) in [

@@ -7,14 +7,16 @@
 // Test helpers may unwrap like the tests themselves: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use doku_testkit::{API_KEY, PROJECT_ID, SECRET, StackOptions, pay_on_doku};
+use doku_testkit::{
+    API_KEY, PROJECT_ID, SECRET, StackOptions, eventually, pay_on_doku, wait_healthy,
+};
 use ecommpay_sandbox::delivery::{AttemptResult, DeliveryState};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// Kill-and-restart cycles.
@@ -92,33 +94,20 @@ impl Lcg {
     }
 }
 
-async fn wait_healthy(base: &str) {
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(Instant::now() < deadline, "the proxy did not come back");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Sends until the proxy answers 2xx (it may be down or restarting); the JSON answer.
 async fn until_answered(request: impl Fn() -> reqwest::RequestBuilder) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(response) = request().timeout(Duration::from_secs(5)).send().await
-            && response.status().is_success()
-            && let Ok(body) = response.json::<Value>().await
-        {
-            return body;
+    eventually("an answer", Duration::from_secs(60), || async {
+        let response = request()
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(response.status().to_string());
         }
-        assert!(Instant::now() < deadline, "the proxy never answered");
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
+        response.json::<Value>().await.map_err(|e| e.to_string())
+    })
+    .await
 }
 
 /// What the customers did: (order, payment, button pressed).
@@ -219,28 +208,28 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
     let paid = paid.lock().await.clone();
 
     // Let the sandbox's retries finish.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let pending = paid.iter().any(|(_, payment_id, _)| {
-            sandbox
-                .sandbox
-                .payment(PROJECT_ID, payment_id)
-                .is_none_or(|p| {
-                    p.deliveries.is_empty()
-                        || p.deliveries
-                            .iter()
-                            .any(|d| d.state == DeliveryState::Pending)
-                })
-        });
-        if !pending {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the sandbox never finished delivering"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        "the sandbox's last deliveries",
+        Duration::from_secs(60),
+        || async {
+            let pending = paid.iter().filter(|(_, payment_id, _)| {
+                sandbox
+                    .sandbox
+                    .payment(PROJECT_ID, payment_id)
+                    .is_none_or(|p| {
+                        p.deliveries.is_empty()
+                            || p.deliveries
+                                .iter()
+                                .any(|d| d.state == DeliveryState::Pending)
+                    })
+            });
+            match pending.count() {
+                0 => Ok(()),
+                n => Err(format!("{n} payments still being delivered")),
+            }
+        },
+    )
+    .await;
     proxy.kill();
 
     // Read the proxy's database directly, as it was left.

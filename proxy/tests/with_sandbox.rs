@@ -11,7 +11,7 @@ use ecommpay_sandbox::Faults;
 use ecommpay_sandbox::delivery::{DeliveryCopy, DeliveryState};
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{PROJECT_ID, Stack, StackOptions, pay_on_doku, wait_for};
+use support::{PROJECT_ID, Stack, StackOptions, eventually, pay_on_doku, wait_for};
 
 fn is_final(view: &Value) -> bool {
     view["final"] == true
@@ -160,17 +160,8 @@ async fn a_gate_failure_keeps_the_payment_for_a_retry_with_the_same_key() {
         (200, Some("awaiting_redirect")),
         "{session}"
     );
-    let listed = proxy
-        .merchant_get("/api/payments")
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    assert_eq!(
-        listed["payments"].as_array().unwrap().len(),
-        1,
-        "one payment across the retry"
-    );
+    let listed = proxy.payments("").await;
+    assert_eq!(listed.len(), 1, "one payment across the retry");
     stack.stop().await;
 }
 
@@ -236,27 +227,19 @@ async fn payouts_succeed_or_decline_by_callback() {
                 "same reference, same payout"
             );
 
-            let deadline = std::time::Instant::now() + Duration::from_secs(15);
-            let row = loop {
-                let list = proxy
-                    .merchant_get("/api/payments?type=payout")
-                    .await
-                    .json::<Value>()
-                    .await
-                    .unwrap();
-                let row = list["payments"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
+            let row = eventually("the payout's result", Duration::from_secs(15), || async {
+                let list = proxy.payments("?type=payout").await;
+                let row = list
+                    .into_iter()
                     .find(|p| p["payment_id"] == payment_id.as_str())
-                    .cloned()
-                    .unwrap();
-                if row["status"] != "pending" {
-                    break row;
+                    .ok_or("no such payout".to_string())?;
+                if row["status"] == "pending" {
+                    Err(row.to_string())
+                } else {
+                    Ok(row)
                 }
-                assert!(std::time::Instant::now() < deadline, "no payout result");
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            };
+            })
+            .await;
             assert_eq!(
                 (row["status"].as_str(), row["code"].as_str()),
                 (Some(status), Some(code)),
@@ -358,14 +341,9 @@ async fn a_failed_or_lost_payout_request_is_settled_on_retry_without_paying_twic
             .unwrap();
         assert_eq!(platform.sum_initial.amount, 5_000_000, "{reference}");
     }
-    let listed: Value = proxy
-        .merchant_get("/api/payments?type=payout")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = proxy.payments("?type=payout").await;
     assert_eq!(
-        listed["payments"].as_array().unwrap().len(),
+        listed.len(),
         2,
         "one payout per reference across the retries"
     );
@@ -403,34 +381,29 @@ async fn duplicated_and_reordered_callbacks_change_the_state_once() {
         wait_for(proxy, &payment_id, is_final).await;
 
         // Wait until the sandbox has delivered everything (duplicates and the stale copy).
-        let deadline = std::time::Instant::now() + Duration::from_secs(15);
-        let delivered = loop {
-            let platform = stack
-                .sandbox
-                .sandbox
-                .payment(PROJECT_ID, &payment_id)
-                .unwrap();
-            let settled = platform
-                .deliveries
-                .iter()
-                .all(|d| d.state != DeliveryState::Pending);
-            let stale_sent = platform
-                .deliveries
-                .iter()
-                .any(|d| d.copy == DeliveryCopy::Stale);
-            if settled && stale_sent {
-                break platform
-                    .deliveries
-                    .iter()
-                    .filter(|d| d.state == DeliveryState::Delivered)
-                    .count();
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{backend}: deliveries never settled"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        };
+        let delivered = eventually(
+            "the sandbox's deliveries, the stale copy included",
+            Duration::from_secs(15),
+            || async {
+                let platform = stack
+                    .sandbox
+                    .sandbox
+                    .payment(PROJECT_ID, &payment_id)
+                    .unwrap();
+                let deliveries = &platform.deliveries;
+                let settled = deliveries.iter().all(|d| d.state != DeliveryState::Pending);
+                let stale_sent = deliveries.iter().any(|d| d.copy == DeliveryCopy::Stale);
+                if settled && stale_sent {
+                    Ok(deliveries
+                        .iter()
+                        .filter(|d| d.state == DeliveryState::Delivered)
+                        .count())
+                } else {
+                    Err(format!("{backend}: {deliveries:?}"))
+                }
+            },
+        )
+        .await;
         let records = proxy.app.store.callbacks_for(&payment_id).await.unwrap();
         assert_eq!(
             records.len(),
@@ -508,7 +481,7 @@ async fn a_lost_callback_is_recovered_by_the_reconciler() {
                 .any(|r| r.source == "status_answer" && r.outcome == "applied"),
             "{backend}: {records:?}"
         );
-        let metrics = proxy.merchant_get("/metrics").await.text().await.unwrap();
+        let metrics = proxy.metrics().await;
         assert!(
             metrics
                 .contains("doku_payments_settled_total{kind=\"purchase\",status=\"success\"} 1\n"),
@@ -541,13 +514,7 @@ async fn payments_expire_after_the_threshold() {
             (Some("decline"), Some("expired")),
             "{backend}: {view}"
         );
-        let metrics = stack
-            .proxy
-            .merchant_get("/metrics")
-            .await
-            .text()
-            .await
-            .unwrap();
+        let metrics = stack.proxy.metrics().await;
         assert!(
             metrics
                 .contains("doku_payments_settled_total{kind=\"purchase\",status=\"decline\"} 1\n"),

@@ -218,6 +218,29 @@ impl TestProxy {
             .expect("the proxy answers")
     }
 
+    /// The merchant's payments list (`query` like `?type=payout`, or empty).
+    pub async fn payments(&self, query: &str) -> Vec<serde_json::Value> {
+        let list: serde_json::Value = self
+            .merchant_get(&format!("/api/payments{query}"))
+            .await
+            .json()
+            .await
+            .expect("a payments list");
+        list["payments"]
+            .as_array()
+            .cloned()
+            .expect("a payments array")
+    }
+
+    /// The Prometheus metrics text.
+    pub async fn metrics(&self) -> String {
+        self.merchant_get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("the metrics")
+    }
+
     /// Opens a checkout session as the widget does.
     pub async fn session(&self, order_id: &str, key: &str) -> (u16, serde_json::Value) {
         let body = serde_json::json!({
@@ -397,24 +420,62 @@ impl Stack {
     }
 }
 
+/// Polls `probe` until it gives `Ok` (every 25 ms). After `within`, panics with `what`
+/// and the last `Err`, which says what was seen instead.
+pub async fn eventually<T, F, Fut>(what: &str, within: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        match probe().await {
+            Ok(value) => return value,
+            Err(seen) => assert!(
+                std::time::Instant::now() < deadline,
+                "gave up waiting for {what}; last seen: {seen}"
+            ),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// Waits (up to 30 s) until the server at `base` answers `/healthz`.
+pub async fn wait_healthy(base: &str) {
+    let http = reqwest::Client::new();
+    eventually(
+        "a healthy server",
+        std::time::Duration::from_secs(30),
+        || async {
+            match http.get(format!("{base}/healthz")).send().await {
+                Ok(response) if response.status().is_success() => Ok(()),
+                Ok(response) => Err(response.status().to_string()),
+                Err(error) => Err(error.to_string()),
+            }
+        },
+    )
+    .await;
+}
+
 /// Polls the widget's status endpoint until `done` holds (or 15 s pass: then panics).
 pub async fn wait_for(
     proxy: &TestProxy,
     payment_id: &str,
     done: impl Fn(&serde_json::Value) -> bool,
 ) -> serde_json::Value {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let (_, view) = proxy.status(payment_id).await;
-        if done(&view) {
-            return view;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "gave up waiting; last answer {view}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    eventually(
+        "the payment's status",
+        std::time::Duration::from_secs(15),
+        || async {
+            let (_, view) = proxy.status(payment_id).await;
+            if done(&view) {
+                Ok(view)
+            } else {
+                Err(view.to_string())
+            }
+        },
+    )
+    .await
 }
 
 /// The `Location` of a redirect answer.
