@@ -338,6 +338,23 @@ impl Fixture {
         );
     }
 
+    /// A widget with Budi's details prefilled (in `locale`, if given), ready to pay.
+    async fn paying(locale: Option<&str>, backend: StubBackend, user_agent: &str) -> Fixture {
+        let mut settings = vec![("firstName", "Budi"), ("email", "budi@example.com")];
+        if let Some(locale) = locale {
+            settings.push(("locale", locale));
+        }
+        let fixture = Fixture::mount(&settings, backend, user_agent);
+        fixture.ready().await;
+        fixture
+    }
+
+    /// Waits for the one navigation the widget makes.
+    async fn until_redirect(&self) {
+        self.until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
+            .await;
+    }
+
     async fn ready(&self) {
         self.until("the form", |f| {
             f.find("form.doku-form:not([hidden])").is_some()
@@ -410,6 +427,16 @@ fn set_search(search: &str) {
             Some(&format!("{path}{search}")),
         )
         .unwrap();
+}
+
+/// A proxy stub for an IDR order whose session redirects with GET to `url`.
+fn redirecting(url: &str) -> StubBackend {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.opened.borrow_mut() = vec![Ok(session(
+        CheckoutStatus::Pending,
+        Some(get_redirect(url)),
+    ))];
+    backend
 }
 
 fn stub(order_answer: OrderView) -> StubBackend {
@@ -598,21 +625,8 @@ async fn the_host_can_prefill_the_customer() {
 
 #[wasm_bindgen_test]
 async fn safari_users_are_warned_but_may_continue() {
-    let backend = stub(order(15_000_000, "IDR"));
-    *backend.opened.borrow_mut() = vec![Ok(session(
-        CheckoutStatus::Pending,
-        Some(get_redirect("https://paymentpage.ecommpay.com/payment?a=1")),
-    ))];
-    let fixture = Fixture::mount(
-        &[
-            ("locale", "en"),
-            ("firstName", "Budi"),
-            ("email", "budi@example.com"),
-        ],
-        backend,
-        SAFARI_IOS,
-    );
-    fixture.ready().await;
+    let backend = redirecting("https://paymentpage.ecommpay.com/payment?a=1");
+    let fixture = Fixture::paying(Some("en"), backend, SAFARI_IOS).await;
     let warning = fixture.text(".doku-warning:not([hidden])");
     assert!(
         warning.contains("Safari may not open the DOKU Wallet page"),
@@ -620,9 +634,7 @@ async fn safari_users_are_warned_but_may_continue() {
     );
     assert!(warning.contains("You can still continue here"));
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
 }
 
 #[wasm_bindgen_test]
@@ -635,16 +647,7 @@ async fn one_attempt_opens_one_session_whatever_the_clicks() {
             Some(get_redirect("https://paymentpage.ecommpay.com/payment?p=1")),
         )),
     ];
-    let fixture = Fixture::mount(
-        &[
-            ("locale", "id"),
-            ("firstName", "Budi"),
-            ("email", "budi@example.com"),
-        ],
-        backend,
-        CHROME,
-    );
-    fixture.ready().await;
+    let fixture = Fixture::paying(Some("id"), backend, CHROME).await;
 
     // Double click and Enter: one request.
     fixture.submit();
@@ -668,9 +671,7 @@ async fn one_attempt_opens_one_session_whatever_the_clicks() {
 
     // The retry reuses the attempt's key, as a reload would (it lives in sessionStorage).
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
     let keys = fixture.backend.calls("open");
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1]);
@@ -740,9 +741,7 @@ async fn a_storage_that_refuses_writes_still_keeps_one_key_per_attempt() {
         })
         .await;
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
     drop(full);
     let keys = fixture.backend.calls("open");
     assert_eq!(keys.len(), 2);
@@ -758,16 +757,9 @@ async fn a_get_redirect_keeps_its_query_and_records_the_pending_payment() {
         CheckoutStatus::Pending,
         Some(get_redirect(url)),
     ))];
-    let fixture = Fixture::mount(
-        &[("firstName", "Budi"), ("email", "budi@example.com")],
-        backend,
-        CHROME,
-    );
-    fixture.ready().await;
+    let fixture = Fixture::paying(None, backend, CHROME).await;
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
 
     let form = fixture.navigator.forms.borrow()[0].clone();
     assert_eq!(form.method(), "get");
@@ -820,20 +812,9 @@ async fn gate_waits_for_the_post_redirect_and_submits_doku_fields() {
         Ok(session(CheckoutStatus::AwaitingRedirect, None)),
         Ok(session(CheckoutStatus::Pending, Some(redirect))),
     ];
-    let fixture = Fixture::mount(
-        &[
-            ("locale", "en"),
-            ("firstName", "Budi"),
-            ("email", "budi@example.com"),
-        ],
-        backend,
-        CHROME,
-    );
-    fixture.ready().await;
+    let fixture = Fixture::paying(Some("en"), backend, CHROME).await;
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
     let form = fixture.navigator.forms.borrow()[0].clone();
     assert_eq!(
         (form.method().as_str(), form.action().as_str()),
@@ -857,16 +838,7 @@ async fn gate_gives_up_when_dokus_redirect_never_comes() {
     let backend = stub(order(15_000_000, "IDR"));
     *backend.opened.borrow_mut() = vec![Ok(session(CheckoutStatus::AwaitingRedirect, None))];
     *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::AwaitingRedirect, None))];
-    let fixture = Fixture::mount(
-        &[
-            ("locale", "en"),
-            ("firstName", "Budi"),
-            ("email", "budi@example.com"),
-        ],
-        backend,
-        CHROME,
-    );
-    fixture.ready().await;
+    let fixture = Fixture::paying(Some("en"), backend, CHROME).await;
     fixture.submit();
     fixture
         .until("the deadline (300 ms here)", |f| {
@@ -960,30 +932,15 @@ async fn unsafe_redirects_never_navigate() {
         );
     }
     // Plain http to loopback is allowed (the sandbox).
-    let backend = stub(order(15_000_000, "IDR"));
-    *backend.opened.borrow_mut() = vec![Ok(session(
-        CheckoutStatus::Pending,
-        Some(get_redirect("http://127.0.0.1:8090/payment?a=1")),
-    ))];
-    let fixture = Fixture::mount(
-        &[("firstName", "Budi"), ("email", "budi@example.com")],
-        backend,
-        CHROME,
-    );
-    fixture.ready().await;
+    let backend = redirecting("http://127.0.0.1:8090/payment?a=1");
+    let fixture = Fixture::paying(None, backend, CHROME).await;
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
 }
 
 #[wasm_bindgen_test]
 async fn the_host_page_may_veto_the_redirect() {
-    let backend = stub(order(15_000_000, "IDR"));
-    *backend.opened.borrow_mut() = vec![Ok(session(
-        CheckoutStatus::Pending,
-        Some(get_redirect("https://paymentpage.ecommpay.com/payment?a=1")),
-    ))];
+    let backend = redirecting("https://paymentpage.ecommpay.com/payment?a=1");
     let fixture = Fixture::mount(
         &[("firstName", "Budi"), ("email", "budi@example.com")],
         backend,
@@ -1079,9 +1036,7 @@ async fn the_result_comes_from_the_proxy_never_from_the_url() {
     fixture.type_in("text", "Budi");
     fixture.type_in("email", "budi@example.com");
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
     let keys = fixture.backend.calls("open");
     assert_eq!(keys.len(), 1);
     assert_ne!(keys[0], "key-of-the-declined-attempt");
@@ -1143,26 +1098,11 @@ async fn an_unconfirmed_payment_can_be_checked_again() {
 
 #[wasm_bindgen_test]
 async fn returning_from_the_back_forward_cache_rechecks_instead_of_spinning() {
-    let backend = stub(order(15_000_000, "IDR"));
-    *backend.opened.borrow_mut() = vec![Ok(session(
-        CheckoutStatus::Pending,
-        Some(get_redirect("https://paymentpage.ecommpay.com/payment?a=1")),
-    ))];
+    let backend = redirecting("https://paymentpage.ecommpay.com/payment?a=1");
     *backend.statuses.borrow_mut() = vec![Ok(declined("20105"))];
-    let fixture = Fixture::mount(
-        &[
-            ("locale", "en"),
-            ("firstName", "Budi"),
-            ("email", "budi@example.com"),
-        ],
-        backend,
-        CHROME,
-    );
-    fixture.ready().await;
+    let fixture = Fixture::paying(Some("en"), backend, CHROME).await;
     fixture.submit();
-    fixture
-        .until("the redirect", |f| f.navigator.forms.borrow().len() == 1)
-        .await;
+    fixture.until_redirect().await;
     assert_eq!(fixture.text(".doku-pay"), "Taking you to DOKU Wallet…");
 
     let init = web_sys::PageTransitionEventInit::new();
