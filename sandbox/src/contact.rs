@@ -46,6 +46,79 @@ pub fn email(input: &str) -> Result<String, &'static str> {
     }
 }
 
+/// A name-and-email form (the Payment Page's and DOKU's): its field names and labels,
+/// what the customer typed, and what is wrong with it.
+pub struct ContactForm {
+    /// The name field and its label.
+    pub name_field: (&'static str, &'static str),
+    /// The email field.
+    pub email_field: &'static str,
+    /// What was typed.
+    pub typed: (String, String),
+    /// Why the name or the email was refused.
+    pub errors: (Option<&'static str>, Option<&'static str>),
+}
+
+impl ContactForm {
+    /// An empty form with these fields.
+    pub fn new(name_field: (&'static str, &'static str), email_field: &'static str) -> Self {
+        ContactForm {
+            name_field,
+            email_field,
+            typed: Default::default(),
+            errors: (None, None),
+        }
+    }
+
+    /// Reads the posted `form`: the checked first name and email, or `None`, with what
+    /// was typed and what is wrong kept here to show the form again.
+    pub fn read(&mut self, form: &[(String, String)]) -> Option<(String, String)> {
+        let value = |name: &str| {
+            form.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default()
+        };
+        self.typed = (value(self.name_field.0), value(self.email_field));
+        match (first_name(&self.typed.0), email(&self.typed.1)) {
+            (Ok(name), Ok(email)) => Some((name, email)),
+            (name, email) => {
+                self.errors = (name.err(), email.err());
+                None
+            }
+        }
+    }
+
+    /// The two inputs, showing what was typed, else what the payment already has.
+    pub fn inputs(&self, known_name: Option<&str>, known_email: Option<&str>) -> String {
+        let shown = |typed: &str, known: Option<&str>| {
+            if typed.is_empty() {
+                known.unwrap_or_default().to_string()
+            } else {
+                typed.to_string()
+            }
+        };
+        let (name_field, name_label) = self.name_field;
+        format!(
+            "{}\n{}",
+            crate::html::text_input(
+                "text",
+                name_field,
+                name_label,
+                &shown(&self.typed.0, known_name),
+                self.errors.0
+            ),
+            crate::html::text_input(
+                "email",
+                self.email_field,
+                "Email",
+                &shown(&self.typed.1, known_email),
+                self.errors.1
+            ),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

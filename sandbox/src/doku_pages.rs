@@ -2,7 +2,7 @@
 //! then `/doku/Suite/Payment/{session}` shows the test purchase with its **Success** and
 //! **Decline** buttons, asks for a missing name or email, and shows the confirmation.
 
-use crate::contact;
+use crate::contact::{self, ContactForm};
 use crate::doku::{DokuError, field, optional_field};
 use crate::html::{self, Brand, escape};
 use crate::money;
@@ -64,7 +64,7 @@ pub async fn show(State(sandbox): State<Sandbox>, Path(session_id): Path<String>
         Ok((_, payment)) => payment,
         Err(unavailable) => return unavailable.into_response(),
     };
-    let merchant = merchant_name(&sandbox, payment);
+    let merchant = sandbox.project_name(payment.project_id);
     if payment.status.is_final() {
         return final_page(StatusCode::OK, &sandbox, payment, &merchant);
     }
@@ -74,7 +74,8 @@ pub async fn show(State(sandbox): State<Sandbox>, Path(session_id): Path<String>
             &sandbox,
             payment,
             &merchant,
-            &Details::default(),
+            &details_form(),
+            None,
         );
     }
     let body = format!(
@@ -102,7 +103,7 @@ pub async fn act(
         Ok(found) => found,
         Err(unavailable) => return unavailable.into_response(),
     };
-    let merchant = merchant_name(&sandbox, payment);
+    let merchant = sandbox.project_name(payment.project_id);
     if payment.status.is_final() {
         return if payment.outcome == Some(EXPIRED) {
             final_page(StatusCode::CONFLICT, &sandbox, payment, &merchant)
@@ -121,16 +122,13 @@ pub async fn act(
         Err(error) => return page_error(&error.to_string()),
     };
     if payment.first_name.is_none() || payment.email.is_none() {
-        let details = Details {
-            error: Some("Enter your name and email before paying."),
-            ..Details::default()
-        };
         return details_page(
             StatusCode::BAD_REQUEST,
             &sandbox,
             payment,
             &merchant,
-            &details,
+            &details_form(),
+            Some("Enter your name and email before paying."),
         );
     }
     let test = sandbox.project(key.0).is_some_and(|p| p.test);
@@ -142,14 +140,9 @@ pub async fn act(
     }
 }
 
-/// What the customer typed in DOKU's details form, and what is wrong with it.
-#[derive(Default)]
-struct Details {
-    name: String,
-    email: String,
-    name_error: Option<&'static str>,
-    email_error: Option<&'static str>,
-    error: Option<&'static str>,
+/// DOKU's details form.
+fn details_form() -> ContactForm {
+    ContactForm::new(("name", "Name"), "email")
 }
 
 /// `POST /doku/Suite/Payment/{session}/customer`: the name and email DOKU asked for.
@@ -158,13 +151,6 @@ pub async fn submit_details(
     Path(session_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&body);
-    let value = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    };
     let mut guard = sandbox.lock();
     let store = &mut *guard;
     let key = match received(&sandbox, store, &session_id) {
@@ -178,9 +164,9 @@ pub async fn submit_details(
     if payment.status.is_final() {
         return Redirect::to(&here).into_response();
     }
-    let (name, email) = (value("name"), value("email"));
-    match (contact::first_name(&name), contact::email(&email)) {
-        (Ok(name), Ok(email)) => {
+    let mut form = details_form();
+    match form.read(&pairs(&body)) {
+        Some((name, email)) => {
             if let Some(doku) = payment.doku.as_mut() {
                 doku.name.clone_from(&name);
                 doku.email.clone_from(&email);
@@ -189,21 +175,15 @@ pub async fn submit_details(
             payment.email = Some(email);
             Redirect::to(&here).into_response()
         }
-        (name_check, email_check) => {
-            let merchant = merchant_name(&sandbox, payment);
-            let details = Details {
-                name_error: name_check.err(),
-                email_error: email_check.err(),
-                name,
-                email,
-                error: None,
-            };
+        None => {
+            let merchant = sandbox.project_name(payment.project_id);
             details_page(
                 StatusCode::BAD_REQUEST,
                 &sandbox,
                 payment,
                 &merchant,
-                &details,
+                &form,
+                None,
             )
         }
     }
@@ -262,13 +242,6 @@ fn received<'s>(
     Ok((key, payment))
 }
 
-fn merchant_name(sandbox: &Sandbox, payment: &Payment) -> String {
-    sandbox
-        .project(payment.project_id)
-        .map(|p| p.name.clone())
-        .unwrap_or_default()
-}
-
 /// DOKU's error page for a refused form (HTTP 400).
 fn refusal(error: &DokuError) -> Response {
     page_error(&error.to_string())
@@ -308,38 +281,26 @@ fn details_page(
     sandbox: &Sandbox,
     payment: &Payment,
     merchant: &str,
-    details: &Details,
+    form: &ContactForm,
+    error: Option<&str>,
 ) -> Response {
     let session_id = payment
         .doku
         .as_ref()
         .map(|d| d.session_id.as_str())
         .unwrap_or_default();
-    let name = if details.name.is_empty() {
-        payment.first_name.clone().unwrap_or_default()
-    } else {
-        details.name.clone()
-    };
-    let email = if details.email.is_empty() {
-        payment.email.clone().unwrap_or_default()
-    } else {
-        details.email.clone()
-    };
     let body = format!(
         r#"{summary}{error}<p>DOKU Wallet needs your name and email.</p>
 <form method="post" action="{action}">
-{name}
-{email}
+{inputs}
 <button type="submit" id="details-submit">Continue</button>
 </form>"#,
         summary = summary(payment, merchant),
-        error = details
-            .error
+        error = error
             .map(|e| html::paragraph(Some("error"), Some("error"), e))
             .unwrap_or_default(),
         action = escape(&format!("{}/customer", page_url(sandbox, session_id))),
-        name = html::text_input("text", "name", "Name", &name, details.name_error),
-        email = html::text_input("email", "email", "Email", &email, details.email_error),
+        inputs = form.inputs(payment.first_name.as_deref(), payment.email.as_deref()),
     );
     html::respond(status, Brand::Doku, "Your details", &body)
 }

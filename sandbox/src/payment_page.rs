@@ -3,10 +3,10 @@
 //! the hand-over to DOKU, the result.
 
 use crate::config::is_http_url;
-use crate::contact;
+use crate::contact::{self, ContactForm};
 use crate::html::{self, Brand, escape};
 use crate::money::{self, to_idr};
-use crate::payment::{Kind, Money, Origin, PageState, Payment, PaymentKey};
+use crate::payment::{Kind, Money, Origin, PageState, Payment};
 use crate::request_error::RequestError;
 use crate::sandbox::{NewPayment, Sandbox};
 use axum::body::Bytes;
@@ -278,7 +278,7 @@ pub async fn show(State(sandbox): State<Sandbox>, Path(token): Path<String>) -> 
     let Some(payment) = store.payments.get(&key) else {
         return not_found();
     };
-    let project = project_name(&sandbox, &key);
+    let project = sandbox.project_name(key.0);
     let base = sandbox.base_url();
     if payment.status.is_final() {
         return result_page(payment, &project);
@@ -291,7 +291,7 @@ pub async fn show(State(sandbox): State<Sandbox>, Path(token): Path<String>) -> 
             &project,
             base,
             &page.token,
-            &CustomerForm::default(),
+            &customer_form(),
         ),
         (_, Some(doku)) => {
             let form = format!(
@@ -370,13 +370,9 @@ pub async fn choose_method(
     }
 }
 
-/// What the customer typed in the details form, and what is wrong with it.
-#[derive(Default)]
-struct CustomerForm {
-    first_name: String,
-    email: String,
-    first_name_error: Option<&'static str>,
-    email_error: Option<&'static str>,
+/// The Payment Page's details form.
+fn customer_form() -> ContactForm {
+    ContactForm::new(("customer_first_name", "First name"), "customer_email")
 }
 
 /// `POST /payment/{token}/customer`: the customer's first name and email.
@@ -385,56 +381,34 @@ pub async fn submit_customer(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&body);
-    let value = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    };
     let mut store = sandbox.lock();
     let Some(key) = store.pages.get(&token).cloned() else {
         return not_found();
     };
     let here = format!("{}/payment/{token}", sandbox.base_url());
-    let project = project_name(&sandbox, &key);
+    let project = sandbox.project_name(key.0);
     let Some(payment) = store.payments.get_mut(&key) else {
         return not_found();
     };
     if payment.status.is_final() || payment.doku.is_some() {
         return Redirect::to(&here).into_response();
     }
-    let (first_name, email) = (value("customer_first_name"), value("customer_email"));
-    match (contact::first_name(&first_name), contact::email(&email)) {
-        (Ok(first_name), Ok(email)) => {
+    let mut form = customer_form();
+    match form.read(&pairs(&body)) {
+        Some((first_name, email)) => {
             payment.first_name = Some(first_name);
             payment.email = Some(email);
             Redirect::to(&here).into_response()
         }
-        (name, mail) => {
-            let form = CustomerForm {
-                first_name_error: name.err(),
-                email_error: mail.err(),
-                first_name,
-                email,
-            };
-            customer_page(
-                StatusCode::BAD_REQUEST,
-                payment,
-                &project,
-                sandbox.base_url(),
-                &token,
-                &form,
-            )
-        }
+        None => customer_page(
+            StatusCode::BAD_REQUEST,
+            payment,
+            &project,
+            sandbox.base_url(),
+            &token,
+            &form,
+        ),
     }
-}
-
-fn project_name(sandbox: &Sandbox, key: &PaymentKey) -> String {
-    sandbox
-        .project(key.0)
-        .map(|p| p.name.clone())
-        .unwrap_or_default()
 }
 
 /// Merchant, payment and amount, at the top of every step.
@@ -481,35 +455,17 @@ fn customer_page(
     project: &str,
     base: &str,
     token: &str,
-    form: &CustomerForm,
+    form: &ContactForm,
 ) -> Response {
-    let first_name = if form.first_name.is_empty() {
-        payment.first_name.clone().unwrap_or_default()
-    } else {
-        form.first_name.clone()
-    };
-    let email = if form.email.is_empty() {
-        payment.email.clone().unwrap_or_default()
-    } else {
-        form.email.clone()
-    };
     let body = format!(
         r#"{summary}<p>DOKU Wallet needs your first name and email.</p>
 <form method="post" action="{action}">
-{name}
-{email}
+{inputs}
 <button type="submit" id="customer-submit">Continue</button>
 </form>"#,
         summary = summary(payment, project),
         action = escape(&format!("{base}/payment/{token}/customer")),
-        name = html::text_input(
-            "text",
-            "customer_first_name",
-            "First name",
-            &first_name,
-            form.first_name_error
-        ),
-        email = html::text_input("email", "customer_email", "Email", &email, form.email_error),
+        inputs = form.inputs(payment.first_name.as_deref(), payment.email.as_deref()),
     );
     html::respond(status, Brand::Platform, "Your details", &body)
 }

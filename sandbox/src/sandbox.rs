@@ -148,6 +148,11 @@ impl Sandbox {
         self.inner.config.projects.iter().find(|p| p.id == id)
     }
 
+    /// The name of project `id`, as its pages show it (empty if there is none).
+    pub fn project_name(&self, id: u64) -> String {
+        self.project(id).map(|p| p.name.clone()).unwrap_or_default()
+    }
+
     /// Stops background work: the clock and callback deliveries end at their next wait.
     pub fn stop(&self) {
         self.inner.stopped.send_replace(true);
