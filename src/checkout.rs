@@ -81,13 +81,61 @@ impl Stage {
 struct State {
     stage: RwSignal<Stage>,
     order: RwSignal<Option<OrderView>>,
-    first_name: RwSignal<String>,
-    email: RwSignal<String>,
-    name_error: RwSignal<Option<FieldError>>,
-    email_error: RwSignal<Option<FieldError>>,
+    name: Entry,
+    email: Entry,
     form_error: RwSignal<Option<Msg>>,
-    name_input: NodeRef<html::Input>,
-    email_input: NodeRef<html::Input>,
+}
+
+/// One of the form's two fields.
+#[derive(Clone, Copy, PartialEq)]
+enum Asked {
+    FirstName,
+    Email,
+}
+
+impl Asked {
+    /// The contract's field, its label, input type and autocomplete token.
+    fn describe(self) -> (Field, Msg, &'static str, &'static str) {
+        match self {
+            Asked::FirstName => (Field::FirstName, Msg::FirstName, "text", "given-name"),
+            Asked::Email => (Field::Email, Msg::Email, "email", "email"),
+        }
+    }
+
+    /// The value as the shared rules accept it, or why not.
+    fn parse(self, text: &str) -> Result<String, FieldError> {
+        match self {
+            Asked::FirstName => FirstName::parse(text).map(|name| name.to_string()),
+            Asked::Email => Email::parse(text).map(|email| email.to_string()),
+        }
+    }
+}
+
+/// A field of the form: what is typed, what is wrong with it, and its input.
+#[derive(Clone, Copy)]
+struct Entry {
+    asked: Asked,
+    value: RwSignal<String>,
+    error: RwSignal<Option<FieldError>>,
+    input: NodeRef<html::Input>,
+}
+
+impl Entry {
+    fn new(asked: Asked, prefilled: Option<&String>) -> Entry {
+        Entry {
+            asked,
+            value: RwSignal::new(prefilled.cloned().unwrap_or_default()),
+            error: RwSignal::new(None),
+            input: NodeRef::new(),
+        }
+    }
+
+    /// Checks the value; shows what is wrong, or returns it as accepted.
+    fn check(self) -> Option<String> {
+        let checked = self.asked.parse(&self.value.get_untracked());
+        self.error.set(checked.as_ref().err().cloned());
+        checked.ok()
+    }
 }
 
 /// The checkout's behaviour: loading, paying, leaving, checking.
@@ -209,23 +257,14 @@ impl Flow {
         if self.state.stage.get_untracked() != Stage::Form {
             return;
         }
-        let name = FirstName::parse(&self.state.first_name.get_untracked());
-        let email = Email::parse(&self.state.email.get_untracked());
-        self.state.name_error.set(name.as_ref().err().cloned());
-        self.state.email_error.set(email.as_ref().err().cloned());
-        let (name, email) = match (name, email) {
-            (Ok(name), Ok(email)) => (name, email),
-            (name, _) => {
-                let first_invalid = if name.is_err() {
-                    self.state.name_input
-                } else {
-                    self.state.email_input
-                };
-                if let Some(input) = first_invalid.get_untracked() {
-                    input.focus().ok();
-                }
-                return;
+        let (Some(name), Some(email)) = (self.state.name.check(), self.state.email.check()) else {
+            let first_invalid = [self.state.name, self.state.email]
+                .into_iter()
+                .find(|entry| entry.error.get_untracked().is_some());
+            if let Some(input) = first_invalid.and_then(|entry| entry.input.get_untracked()) {
+                input.focus().ok();
             }
+            return;
         };
         self.state.form_error.set(None);
         self.fire(Kind::Submit, &Detail::default());
@@ -233,8 +272,8 @@ impl Flow {
         let request = CreateSession {
             order_id: self.config.order_id.clone(),
             customer: CustomerInput {
-                first_name: name.to_string(),
-                email: email.to_string(),
+                first_name: name,
+                email,
             },
             locale: Some(self.locale.code().to_string()),
             return_url: self.config.return_url.clone(),
@@ -476,13 +515,9 @@ pub fn Checkout(
     let state = State {
         stage: RwSignal::new(Stage::Loading),
         order: RwSignal::new(None),
-        first_name: RwSignal::new(config.first_name.clone().unwrap_or_default()),
-        email: RwSignal::new(config.email.clone().unwrap_or_default()),
-        name_error: RwSignal::new(None),
-        email_error: RwSignal::new(None),
+        name: Entry::new(Asked::FirstName, config.first_name.as_ref()),
+        email: Entry::new(Asked::Email, config.email.as_ref()),
         form_error: RwSignal::new(None),
-        name_input: NodeRef::new(),
-        email_input: NodeRef::new(),
     };
     let alive = Rc::new(Cell::new(true));
     let flow = Flow {
@@ -601,30 +636,8 @@ pub fn Checkout(
                     <p class="doku-notice-title">{text(locale, Msg::SafariTitle)}</p>
                     <p>{text(locale, Msg::SafariBody)}</p>
                 </div>
-                <TextField
-                    id=format!("{ids}-name")
-                    field=Field::FirstName
-                    label=text(locale, Msg::FirstName)
-                    kind="text"
-                    autocomplete="given-name"
-                    value=state.first_name
-                    error=state.name_error
-                    input_ref=state.name_input
-                    locale=locale
-                    readonly=Signal::derive(busy)
-                />
-                <TextField
-                    id=format!("{ids}-email")
-                    field=Field::Email
-                    label=text(locale, Msg::Email)
-                    kind="email"
-                    autocomplete="email"
-                    value=state.email
-                    error=state.email_error
-                    input_ref=state.email_input
-                    locale=locale
-                    readonly=Signal::derive(busy)
-                />
+                <TextField id=format!("{ids}-name") entry=state.name locale readonly=Signal::derive(busy)/>
+                <TextField id=format!("{ids}-email") entry=state.email locale readonly=Signal::derive(busy)/>
                 <p class="doku-form-error" role="alert">
                     {words(move || state.form_error.get().map(|m| text(locale, m).to_string()).unwrap_or_default())}
                 </p>
@@ -729,31 +742,22 @@ impl Card {
 /// A labelled input with its error message underneath, linked for assistive technology.
 /// Checked on blur (once something was typed) and again while an error shows.
 #[component]
-fn TextField(
-    id: String,
-    field: Field,
-    label: &'static str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    value: RwSignal<String>,
-    error: RwSignal<Option<FieldError>>,
-    input_ref: NodeRef<html::Input>,
-    locale: Locale,
-    readonly: Signal<bool>,
-) -> impl IntoView {
+fn TextField(id: String, entry: Entry, locale: Locale, readonly: Signal<bool>) -> impl IntoView {
+    let (field, label, kind, autocomplete) = entry.asked.describe();
+    let Entry {
+        value,
+        error,
+        input: input_ref,
+        ..
+    } = entry;
     let check = move || {
-        let text = value.get_untracked();
-        let result = match field {
-            Field::Email => Email::parse(&text).err(),
-            _ => FirstName::parse(&text).err(),
-        };
-        error.set(result);
+        entry.check();
     };
     let error_id = format!("{id}-error");
     let described_by = error_id.clone();
     view! {
         <div class="doku-field">
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{text(locale, label)}</label>
             <input
                 id=id
                 node_ref=input_ref
