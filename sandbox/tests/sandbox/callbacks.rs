@@ -2,7 +2,6 @@
 //! threshold time.
 
 use crate::support::*;
-use ecommpay::gate::{DOKU_PAYOUT_PATH, DOKU_SALE_PATH};
 use ecommpay_sandbox::delivery::DeliveryState;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -11,15 +10,7 @@ use std::time::{Duration, Instant};
 async fn callbacks_are_retried_with_backoff_until_the_merchant_answers_200() {
     let merchant = Merchant::start(2).await;
     let sandbox = start(&merchant).await;
-    let client = client();
-    let (status, _) = gate(
-        &client,
-        &sandbox,
-        DOKU_PAYOUT_PATH,
-        &signed(&payout(TEST, "retry", 500_000)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    send_payout(&sandbox, TEST, "retry", 500_000).await;
     let received = merchant.wait_for(3).await;
     assert_eq!(
         received.iter().map(|r| r.answered).collect::<Vec<_>>(),
@@ -58,15 +49,7 @@ async fn callbacks_are_retried_with_backoff_until_the_merchant_answers_200() {
 async fn delivery_gives_up_after_the_configured_attempts() {
     let merchant = Merchant::start(usize::MAX).await;
     let sandbox = start(&merchant).await;
-    let client = client();
-    let (status, _) = gate(
-        &client,
-        &sandbox,
-        DOKU_PAYOUT_PATH,
-        &signed(&payout(TEST, "give-up", 500_000)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    send_payout(&sandbox, TEST, "give-up", 500_000).await;
     let view = wait_until(&sandbox, TEST, "give-up", |v| {
         v.deliveries
             .first()
@@ -86,15 +69,7 @@ async fn unreachable_merchants_are_logged_as_errors() {
     let mut config = config("http://127.0.0.1:9/callbacks");
     config.delivery.max_attempts = 2;
     let sandbox = ecommpay_sandbox::spawn(config).await.expect("starts");
-    let client = client();
-    let (status, _) = gate(
-        &client,
-        &sandbox,
-        DOKU_PAYOUT_PATH,
-        &signed(&payout(TEST, "nobody-home", 500_000)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    send_payout(&sandbox, TEST, "nobody-home", 500_000).await;
     let view = wait_until(&sandbox, TEST, "nobody-home", |v| {
         v.deliveries.first().is_some_and(|d| d.attempts.len() == 2)
     })
@@ -110,14 +85,7 @@ async fn a_payment_past_its_threshold_is_declined_and_a_late_press_shows_it_expi
     let sandbox = start(&merchant).await;
     let client = client();
     let started = Instant::now();
-    let (status, _) = gate(
-        &client,
-        &sandbox,
-        DOKU_SALE_PATH,
-        &signed(&sale(SHORT, "expiring", 500_000)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    send_sale(&sandbox, SHORT, "expiring", 500_000).await;
     let intermediate = merchant.callbacks(1).await.remove(0);
     let doku_page = location(&follow_redirect_data(&client, &intermediate).await);
 

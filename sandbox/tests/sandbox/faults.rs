@@ -2,23 +2,12 @@
 //! inspection endpoint.
 
 use crate::support::*;
-use ecommpay::gate::{DOKU_PAYOUT_PATH, DOKU_SALE_PATH};
+use ecommpay::gate::DOKU_SALE_PATH;
 use ecommpay::{GateClient, GateError, Signer};
 use ecommpay_sandbox::Faults;
 use ecommpay_sandbox::delivery::{DeliveryCopy, DeliveryState};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-async fn send_payout(sandbox: &ecommpay_sandbox::RunningSandbox, payment_id: &str) {
-    let (status, answer) = gate(
-        &client(),
-        sandbox,
-        DOKU_PAYOUT_PATH,
-        &signed(&payout(TEST, payment_id, 500_000)),
-    )
-    .await;
-    assert_eq!(status, 200, "{answer}");
-}
 
 #[tokio::test]
 async fn callbacks_can_be_delayed_and_a_payments_faults_replace_its_projects() {
@@ -38,8 +27,8 @@ async fn callbacks_can_be_delayed_and_a_payments_faults_replace_its_projects() {
         .expect("a known project");
 
     let started = Instant::now();
-    send_payout(&sandbox, "delayed").await;
-    send_payout(&sandbox, "undelayed").await;
+    send_payout(&sandbox, TEST, "delayed", 500_000).await;
+    send_payout(&sandbox, TEST, "undelayed", 500_000).await;
     let received = merchant.wait_for(2).await;
     assert_eq!(received[0].body["payment"]["id"], "undelayed");
     assert!(received[0].at - started < Duration::from_millis(300));
@@ -63,7 +52,7 @@ async fn duplicate_callbacks_deliver_each_body_twice() {
         .sandbox
         .set_payment_faults(TEST, "twice", faults)
         .expect("a known project");
-    send_payout(&sandbox, "twice").await;
+    send_payout(&sandbox, TEST, "twice", 500_000).await;
     let received = merchant.wait_for(2).await;
     assert_eq!(received[0].body, received[1].body);
     verify(&received[1].body);
@@ -97,7 +86,7 @@ async fn out_of_order_sends_a_stale_callback_after_the_final_one() {
         .expect("a known project");
 
     // One callback in the flow: a stale `processing` one follows the final one.
-    send_payout(&sandbox, "stale-payout").await;
+    send_payout(&sandbox, TEST, "stale-payout", 500_000).await;
     let callbacks = merchant.callbacks(2).await;
     assert_eq!(status_of(&callbacks[0]), "success");
     assert_eq!(status_of(&callbacks[1]), "processing");
@@ -113,14 +102,7 @@ async fn out_of_order_sends_a_stale_callback_after_the_final_one() {
     );
 
     // A Gate sale: its intermediate callback comes again after the final one.
-    let (status, _) = gate(
-        &client,
-        &sandbox,
-        DOKU_SALE_PATH,
-        &signed(&sale(TEST, "stale-sale", 500_000)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    send_sale(&sandbox, TEST, "stale-sale", 500_000).await;
     let intermediate = merchant.callbacks(3).await.remove(2);
     let doku_page = location(&follow_redirect_data(&client, &intermediate).await);
     location(&press(&client, &doku_page, "decline").await);
@@ -158,7 +140,7 @@ async fn dropped_attempts_are_retried_and_too_many_lose_the_callback() {
         .sandbox
         .set_payment_faults(TEST, "dropped", two)
         .expect("a known project");
-    send_payout(&sandbox, "dropped").await;
+    send_payout(&sandbox, TEST, "dropped", 500_000).await;
     assert_eq!(merchant.wait_for(1).await.len(), 1);
     let view = wait_until(&sandbox, TEST, "dropped", |v| {
         v.deliveries
@@ -180,7 +162,7 @@ async fn dropped_attempts_are_retried_and_too_many_lose_the_callback() {
         .sandbox
         .set_payment_faults(TEST, "lost", all)
         .expect("a known project");
-    send_payout(&sandbox, "lost").await;
+    send_payout(&sandbox, TEST, "lost", 500_000).await;
     let view = wait_until(&sandbox, TEST, "lost", |v| {
         v.deliveries
             .first()
@@ -340,7 +322,7 @@ async fn faults_and_payments_can_be_set_and_read_over_http() {
         response.json::<serde_json::Value>().await.expect("JSON")["duplicate_callbacks"],
         true
     );
-    send_payout(&sandbox, "via http").await;
+    send_payout(&sandbox, TEST, "via http", 500_000).await;
     merchant.wait_for(2).await;
 
     let payment = sandbox.url("/sandbox/projects/1/payments/via%20http");

@@ -18,14 +18,7 @@ async fn a_sale_redirects_to_doku_by_post_and_reports_the_result() {
     let merchant = Merchant::start(0).await;
     let sandbox = start(&merchant).await;
     let client = client();
-    let (status, answer) = gate(
-        &client,
-        &sandbox,
-        DOKU_SALE_PATH,
-        &signed(&sale(TEST, "gate-sale", 1_000_000)),
-    )
-    .await;
-    assert_eq!(status, 200, "{answer}");
+    let answer = send_sale(&sandbox, TEST, "gate-sale", 1_000_000).await;
     assert_eq!(answer["status"], "success");
     assert_eq!(answer["project_id"], 1);
     assert_eq!(answer["payment_id"], "gate-sale");
@@ -248,14 +241,7 @@ async fn doku_refuses_a_wrong_words_or_an_incomplete_form() {
     let merchant = Merchant::start(0).await;
     let sandbox = start(&merchant).await;
     let client = client();
-    let (status, _) = gate(
-        &client,
-        &sandbox,
-        DOKU_SALE_PATH,
-        &signed(&sale(TEST, "gate-words", 500_000)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    send_sale(&sandbox, TEST, "gate-words", 500_000).await;
     let intermediate = merchant.callbacks(1).await.remove(0);
     let redirect = intermediate.redirect_data.clone().expect("redirect data");
     let form: Vec<(String, String)> = redirect
@@ -395,14 +381,7 @@ async fn the_status_endpoint_answers_signed_in_the_callback_format() {
     let merchant = Merchant::start(0).await;
     let sandbox = start(&merchant).await;
     let client = client();
-    let (status, _) = gate(
-        &client,
-        &sandbox,
-        DOKU_SALE_PATH,
-        &signed(&sale(TEST, "gate-status", 700_000)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    send_sale(&sandbox, TEST, "gate-status", 700_000).await;
     let status_request = |payment_id: &str| StatusRequest {
         general: ecommpay::gate::General {
             project_id: TEST,

@@ -8,7 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use ecommpay::gate::{
-    Customer, DokuPayout, DokuSale, General, Money, Payment, PayoutAccount, ReturnUrl,
+    Customer, DOKU_PAYOUT_PATH, DOKU_SALE_PATH, DokuPayout, DokuSale, General, Money, Payment,
+    PayoutAccount, ReturnUrl,
 };
 use ecommpay::{Callback, PaymentPageRequest, Signer, verify_callback};
 use ecommpay_sandbox::doku::DokuMerchant;
@@ -444,6 +445,32 @@ pub async fn gate(
         .expect("Gate POST");
     let status = response.status().as_u16();
     (status, response.json().await.expect("a JSON answer"))
+}
+
+/// Sends a signed DOKU sale, checks that Gate accepted it (200); its answer.
+pub async fn send_sale(
+    sandbox: &RunningSandbox,
+    project_id: u64,
+    payment_id: &str,
+    amount: u64,
+) -> Value {
+    let request = signed(&sale(project_id, payment_id, amount));
+    let (status, answer) = gate(&client(), sandbox, DOKU_SALE_PATH, &request).await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+/// Sends a signed DOKU payout, checks that Gate accepted it (200); its answer.
+pub async fn send_payout(
+    sandbox: &RunningSandbox,
+    project_id: u64,
+    payment_id: &str,
+    amount: u64,
+) -> Value {
+    let request = signed(&payout(project_id, payment_id, amount));
+    let (status, answer) = gate(&client(), sandbox, DOKU_PAYOUT_PATH, &request).await;
+    assert_eq!(status, 200, "{answer}");
+    answer
 }
 
 /// The sandbox's view of a payment.
