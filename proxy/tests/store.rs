@@ -74,6 +74,17 @@ fn update(status: CheckoutStatus, platform: &str) -> StatusUpdate {
     }
 }
 
+/// A new order with one purchase opened for it: their ids.
+async fn open_payment(store: &Store) -> (String, String) {
+    let order_id = order(store).await;
+    let payment = store
+        .insert_payment(purchase(&order_id, "k"))
+        .await
+        .unwrap();
+    let payment_id = id(&payment).to_string();
+    (order_id, payment_id)
+}
+
 #[tokio::test]
 async fn orders_are_stored_and_read_back() {
     for db in support::databases().await {
@@ -165,12 +176,7 @@ async fn concurrent_inserts_for_one_order_make_one_payment() {
 async fn callbacks_apply_once_and_only_forward_and_are_all_recorded() {
     for db in support::databases().await {
         let store = Store::connect(&db.url).await.unwrap();
-        let order_id = order(&store).await;
-        let payment = store
-            .insert_payment(purchase(&order_id, "k"))
-            .await
-            .unwrap();
-        let payment_id = id(&payment).to_string();
+        let (order_id, payment_id) = open_payment(&store).await;
 
         let success = update(CheckoutStatus::Success, "success");
         let (outcome, stored) = store
@@ -223,12 +229,7 @@ async fn callbacks_apply_once_and_only_forward_and_are_all_recorded() {
 async fn concurrent_deliveries_change_the_state_exactly_once() {
     for db in support::databases().await {
         let store = Store::connect(&db.url).await.unwrap();
-        let order_id = order(&store).await;
-        let payment = store
-            .insert_payment(purchase(&order_id, "k"))
-            .await
-            .unwrap();
-        let payment_id = id(&payment).to_string();
+        let (_, payment_id) = open_payment(&store).await;
         let tasks: Vec<_> = (0..8)
             .map(|_| {
                 let (store, payment_id) = (store.clone(), payment_id.clone());
