@@ -103,10 +103,7 @@ impl GateClient {
                 signature: None,
             },
         };
-        let (status, body) = self.post(STATUS_PATH, &request).await?;
-        if !(200..300).contains(&status) {
-            return Err(refusal(status, &body));
-        }
+        let body = self.post(STATUS_PATH, &request).await?;
         verify_callback(&body, &self.signer).map_err(GateError::Signature)
     }
 
@@ -115,24 +112,18 @@ impl GateClient {
         path: &str,
         request: &T,
     ) -> Result<GateResponse, GateError> {
-        let (status, body) = self.post(path, request).await?;
-        if !(200..300).contains(&status) {
-            return Err(refusal(status, &body));
-        }
+        let body = self.post(path, request).await?;
         let response: GateResponse =
             serde_json::from_slice(&body).map_err(|e| GateError::Decode(e.to_string()))?;
         if response.is_accepted() {
             Ok(response)
         } else {
-            Err(refusal(status, &body))
+            Err(refusal(200, &body))
         }
     }
 
-    async fn post<T: Serialize>(
-        &self,
-        path: &str,
-        request: &T,
-    ) -> Result<(u16, Vec<u8>), GateError> {
+    /// Signs and POSTs `request`; the body of a 2xx answer, else the refusal.
+    async fn post<T: Serialize>(&self, path: &str, request: &T) -> Result<Vec<u8>, GateError> {
         let body = self
             .signer
             .sign_gate(request)
@@ -156,8 +147,12 @@ impl GateClient {
             .await
             .map_err(classify)?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(classify)?;
-        Ok((status, bytes.to_vec()))
+        let body = response.bytes().await.map_err(classify)?.to_vec();
+        if (200..300).contains(&status) {
+            Ok(body)
+        } else {
+            Err(refusal(status, &body))
+        }
     }
 }
 
