@@ -5,7 +5,7 @@
 //! names in any script and trim surrounding spaces, and refuse invisible or control
 //! characters that would make a name look like something it is not.
 
-use crate::field::{Field, FieldError, Problem};
+use crate::field::{Field, FieldError, Problem, validated_text};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -15,6 +15,8 @@ use std::fmt;
 #[serde(try_from = "String", into = "String")]
 pub struct FirstName(String);
 
+validated_text!(FirstName);
+
 impl FirstName {
     /// The longest first name accepted, in characters (DOKU's `NAME` field holds 50).
     pub const MAX_CHARS: usize = 50;
@@ -23,7 +25,10 @@ impl FirstName {
     /// collapsed to one).
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
-        if let Some(found) = input.chars().find(|c| c.is_control() || is_invisible(*c)) {
+        if let Some(found) = collapsed
+            .chars()
+            .find(|c| c.is_control() || is_invisible(*c))
+        {
             return Err(FieldError::Character { found });
         }
         if collapsed.is_empty() {
@@ -41,11 +46,6 @@ impl FirstName {
             return Err(FieldError::Format("name"));
         }
         Ok(FirstName(collapsed))
-    }
-
-    /// The name as validated.
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// Like [`FirstName::parse`], naming the field on error.
@@ -78,30 +78,13 @@ pub(crate) fn is_invisible(c: char) -> bool {
     )
 }
 
-impl TryFrom<String> for FirstName {
-    type Error = FieldError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        FirstName::parse(&value)
-    }
-}
-
-impl From<FirstName> for String {
-    fn from(name: FirstName) -> String {
-        name.0
-    }
-}
-
-impl fmt::Display for FirstName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// An email address in the plain ASCII form mail systems and DOKU agree on:
 /// `local@domain.tld`, at most [`Email::MAX_CHARS`] characters.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
+
+validated_text!(Email);
 
 impl Email {
     /// The longest address accepted (DOKU's `EMAIL` field holds 100).
@@ -146,11 +129,6 @@ impl Email {
         Self::parse(input).map_err(|error| Problem::new(Field::Email, error))
     }
 
-    /// The address as validated.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The address with most of the local part hidden (`pr***@example.com`), for logs
     /// and for anything that is shown back without needing the whole address.
     pub fn masked(&self) -> String {
@@ -177,25 +155,6 @@ fn is_domain(domain: &str) -> bool {
         && top.chars().all(|c| c.is_ascii_alphabetic())
 }
 
-impl TryFrom<String> for Email {
-    type Error = FieldError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Email::parse(&value)
-    }
-}
-
-impl From<Email> for String {
-    fn from(email: Email) -> String {
-        email.0
-    }
-}
-
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Debug output never shows the whole address, so a stray `{:?}` cannot leak it.
 impl fmt::Debug for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -212,6 +171,8 @@ mod tests {
         for (input, expected) in [
             ("Hasan", "Hasan"),
             ("  Siti   Nur  ", "Siti Nur"),
+            ("\tBudi\n", "Budi"),
+            ("Siti\tNur", "Siti Nur"),
             ("O'Brien", "O'Brien"),
             ("Jean-Luc", "Jean-Luc"),
             ("Zoë", "Zoë"),

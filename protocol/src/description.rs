@@ -1,15 +1,16 @@
 //! What an order is for: shown by the widget, sent to the platform.
 
 use crate::customer::is_invisible;
-use crate::field::FieldError;
+use crate::field::{FieldError, validated_text};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// An order description: 1 to [`Description::MAX_CHARS`] characters, without control or
 /// invisible characters and without `;` (which Payment Page values may not contain).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Description(String);
+
+validated_text!(Description);
 
 impl Description {
     /// The longest description accepted.
@@ -33,30 +34,6 @@ impl Description {
             return Err(FieldError::Character { found });
         }
         Ok(Description(trimmed.to_string()))
-    }
-
-    /// The description.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Description {
-    type Error = FieldError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Description::parse(&value)
-    }
-}
-
-impl From<Description> for String {
-    fn from(description: Description) -> String {
-        description.0
-    }
-}
-
-impl fmt::Display for Description {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -131,3 +131,36 @@ impl Problem {
         Problem { field, error }
     }
 }
+
+/// The plumbing every validated text type shares: `as_str`, `Display`, and the serde
+/// conversions (`TryFrom<String>` through its `parse`, back `Into<String>`).
+macro_rules! validated_text {
+    ($name:ident) => {
+        impl $name {
+            /// The text as validated.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::field::FieldError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                $name::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use validated_text;
