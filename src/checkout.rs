@@ -2,7 +2,7 @@
 //! trip to DOKU, and the authoritative result when the customer comes back.
 
 use crate::browser::is_webkit_safari;
-use crate::client::{Backend, ClientError};
+use crate::client::{Backend, ClientError, LocalFuture};
 use crate::config::{ConfigError, WidgetConfig};
 use crate::events::{self, Detail, Kind};
 use crate::i18n::{self, Locale, Msg, text};
@@ -217,11 +217,19 @@ impl Flow {
         );
     }
 
-    /// Loads the order, then shows the form, or checks the payment the customer comes
-    /// back from.
-    async fn load(self) {
+    /// Asks for the order at once (the request is sent before this returns, so it
+    /// travels while the first view renders); the future then shows the form, or checks
+    /// the payment the customer comes back from.
+    fn load(self) -> impl Future<Output = ()> + 'static {
         self.state.stage.set(Stage::Loading);
-        let order = match self.services.backend.order(&self.config.order_id).await {
+        let order = self.services.backend.order(&self.config.order_id);
+        self.show_order(order)
+    }
+
+    /// Shows the form for the order `order` answers, or checks the payment the customer
+    /// comes back from.
+    async fn show_order(self, order: LocalFuture<'static, Result<OrderView, ClientError>>) {
+        let order = match order.await {
             Ok(order) => order,
             Err(error) => {
                 let msg = self.fail(&error, None);
@@ -552,7 +560,7 @@ pub fn Checkout(
         }
     });
     let start = flow.clone();
-    leptos::task::spawn_local(async move { start.load().await });
+    leptos::task::spawn_local(start.load());
     let flow = StoredValue::new_local(flow);
 
     let ids = next_id_prefix();
@@ -594,7 +602,7 @@ pub fn Checkout(
     };
     let on_notice_button = move |_| {
         let flow = flow.get_value();
-        leptos::task::spawn_local(async move { flow.load().await });
+        leptos::task::spawn_local(flow.load());
     };
     let on_card_button = move |_| match stage() {
         Stage::NotConfirmed { payment_id } => {

@@ -43,21 +43,19 @@ impl ClientError {
     }
 }
 
-/// What the widget asks the proxy.
+/// What the widget asks the proxy. Each call sends its request before it returns; the
+/// future it returns reads the answer.
 pub trait Backend {
     /// `GET /api/checkout/orders/{order_id}`.
-    fn order<'a>(&'a self, order_id: &'a str) -> LocalFuture<'a, Result<OrderView, ClientError>>;
+    fn order(&self, order_id: &str) -> LocalFuture<'static, Result<OrderView, ClientError>>;
     /// `POST /api/checkout/sessions` with `Idempotency-Key: key`.
-    fn open_session<'a>(
-        &'a self,
-        request: &'a CreateSession,
-        key: &'a str,
-    ) -> LocalFuture<'a, Result<SessionView, ClientError>>;
+    fn open_session(
+        &self,
+        request: &CreateSession,
+        key: &str,
+    ) -> LocalFuture<'static, Result<SessionView, ClientError>>;
     /// `GET /api/checkout/sessions/{payment_id}`.
-    fn session<'a>(
-        &'a self,
-        payment_id: &'a str,
-    ) -> LocalFuture<'a, Result<SessionView, ClientError>>;
+    fn session(&self, payment_id: &str) -> LocalFuture<'static, Result<SessionView, ClientError>>;
 }
 
 /// The proxy over HTTP.
@@ -76,17 +74,24 @@ impl HttpBackend {
         }
     }
 
-    async fn call<T>(
+    /// Sends the request at once and returns a future on its answer, so a caller can
+    /// start a request before it has anything to await it with (the order is asked for
+    /// while the widget renders its first view).
+    fn send<T: 'static>(
         &self,
         method: &str,
-        path: &str,
+        path: String,
         body: Option<(String, &str)>,
         read: fn(&JsValue) -> Result<T, Malformed>,
-    ) -> Result<T, ClientError> {
-        let window = web_sys::window().ok_or(ClientError::Network)?;
+    ) -> LocalFuture<'static, Result<T, ClientError>> {
+        let Some(window) = web_sys::window() else {
+            return Box::pin(async { Err(ClientError::Network) });
+        };
         let init = RequestInit::new();
         init.set_method(method);
-        let headers = Headers::new().map_err(|_| ClientError::Network)?;
+        let Ok(headers) = Headers::new() else {
+            return Box::pin(async { Err(ClientError::Network) });
+        };
         // No other headers on GETs: a page may preload the order (`<link rel=preload
         // as=fetch>`), and the preloaded response is only reused for a plain request.
         if let Some((json, key)) = &body {
@@ -109,31 +114,34 @@ impl HttpBackend {
                 .ok()
         });
         let url = format!("{}{path}", self.base);
-        let answer = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
-        if let Some(timer) = timer {
-            window.clear_timeout_with_handle(timer);
-        }
-        let response: Response = answer
-            .map_err(|_| ClientError::Network)?
-            .dyn_into()
-            .map_err(|_| ClientError::Network)?;
-        let json = match response.json() {
-            Ok(promise) => JsFuture::from(promise).await.ok(),
-            Err(_) => None,
-        };
-        let status = response.status();
-        match (response.ok(), json) {
-            (true, Some(json)) => read(&json).map_err(|Malformed(field)| {
-                ClientError::Unexpected(format!("{path}: bad {field}"))
-            }),
-            (false, Some(json)) => match wire::problem(&json) {
-                Ok(problem) => Err(ClientError::Problem(problem)),
-                Err(_) => Err(ClientError::Unexpected(format!("{path}: HTTP {status}"))),
-            },
-            (_, None) => Err(ClientError::Unexpected(format!(
-                "{path}: HTTP {status} without JSON"
-            ))),
-        }
+        let answer = JsFuture::from(window.fetch_with_str_and_init(&url, &init));
+        Box::pin(async move {
+            let answer = answer.await;
+            if let Some(timer) = timer {
+                window.clear_timeout_with_handle(timer);
+            }
+            let response: Response = answer
+                .map_err(|_| ClientError::Network)?
+                .dyn_into()
+                .map_err(|_| ClientError::Network)?;
+            let json = match response.json() {
+                Ok(promise) => JsFuture::from(promise).await.ok(),
+                Err(_) => None,
+            };
+            let status = response.status();
+            match (response.ok(), json) {
+                (true, Some(json)) => read(&json).map_err(|Malformed(field)| {
+                    ClientError::Unexpected(format!("{path}: bad {field}"))
+                }),
+                (false, Some(json)) => match wire::problem(&json) {
+                    Ok(problem) => Err(ClientError::Problem(problem)),
+                    Err(_) => Err(ClientError::Unexpected(format!("{path}: HTTP {status}"))),
+                },
+                (_, None) => Err(ClientError::Unexpected(format!(
+                    "{path}: HTTP {status} without JSON"
+                ))),
+            }
+        })
     }
 }
 
@@ -143,37 +151,23 @@ fn path_segment(segment: &str) -> String {
 }
 
 impl Backend for HttpBackend {
-    fn order<'a>(&'a self, order_id: &'a str) -> LocalFuture<'a, Result<OrderView, ClientError>> {
-        Box::pin(async move {
-            let path = format!("/api/checkout/orders/{}", path_segment(order_id));
-            self.call("GET", &path, None, wire::order_view).await
-        })
+    fn order(&self, order_id: &str) -> LocalFuture<'static, Result<OrderView, ClientError>> {
+        let path = format!("/api/checkout/orders/{}", path_segment(order_id));
+        self.send("GET", path, None, wire::order_view)
     }
 
-    fn open_session<'a>(
-        &'a self,
-        request: &'a CreateSession,
-        key: &'a str,
-    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
-        Box::pin(async move {
-            let json = wire::create_session(request);
-            self.call(
-                "POST",
-                "/api/checkout/sessions",
-                Some((json, key)),
-                wire::session_view,
-            )
-            .await
-        })
+    fn open_session(
+        &self,
+        request: &CreateSession,
+        key: &str,
+    ) -> LocalFuture<'static, Result<SessionView, ClientError>> {
+        let json = wire::create_session(request);
+        let path = "/api/checkout/sessions".to_string();
+        self.send("POST", path, Some((json, key)), wire::session_view)
     }
 
-    fn session<'a>(
-        &'a self,
-        payment_id: &'a str,
-    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
-        Box::pin(async move {
-            let path = format!("/api/checkout/sessions/{}", path_segment(payment_id));
-            self.call("GET", &path, None, wire::session_view).await
-        })
+    fn session(&self, payment_id: &str) -> LocalFuture<'static, Result<SessionView, ClientError>> {
+        let path = format!("/api/checkout/sessions/{}", path_segment(payment_id));
+        self.send("GET", path, None, wire::session_view)
     }
 }

@@ -11,7 +11,7 @@
 #![allow(clippy::unwrap_used)]
 
 use doku_checkout::checkout::Services;
-use doku_checkout::client::{Backend, ClientError, LocalFuture};
+use doku_checkout::client::{Backend, ClientError, HttpBackend, LocalFuture};
 use doku_checkout::config::WidgetConfig;
 use doku_checkout::redirect::Navigator;
 use doku_checkout::return_flow::Timing;
@@ -57,25 +57,22 @@ fn next<T: Clone>(answers: &RefCell<Vec<T>>) -> T {
 }
 
 impl Backend for StubBackend {
-    fn order<'a>(&'a self, order_id: &'a str) -> LocalFuture<'a, Result<OrderView, ClientError>> {
+    fn order(&self, order_id: &str) -> LocalFuture<'static, Result<OrderView, ClientError>> {
         self.log.borrow_mut().push(("order", order_id.to_string()));
         let answer = self.order.borrow().clone().unwrap();
         Box::pin(async move { answer })
     }
-    fn open_session<'a>(
-        &'a self,
-        request: &'a CreateSession,
-        key: &'a str,
-    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
+    fn open_session(
+        &self,
+        request: &CreateSession,
+        key: &str,
+    ) -> LocalFuture<'static, Result<SessionView, ClientError>> {
         self.log.borrow_mut().push(("open", key.to_string()));
         *self.last_request.borrow_mut() = Some(request.clone());
         let answer = next(&self.opened);
         Box::pin(async move { answer })
     }
-    fn session<'a>(
-        &'a self,
-        payment_id: &'a str,
-    ) -> LocalFuture<'a, Result<SessionView, ClientError>> {
+    fn session(&self, payment_id: &str) -> LocalFuture<'static, Result<SessionView, ClientError>> {
         self.log
             .borrow_mut()
             .push(("session", payment_id.to_string()));
@@ -491,6 +488,39 @@ async fn the_summary_and_form_render_in_a_shadow_root_in_indonesian() {
         .get_entries_by_name("doku:interactive");
     assert!(marks.length() > 0, "the form marks when it is interactive");
     assert_eq!(fixture.backend.calls("order"), ["ord_test"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_order_is_asked_for_while_the_widget_mounts() {
+    // Mounting is synchronous: the order's request must already be out when it returns,
+    // so it travels while the first view renders rather than after.
+    let fixture = Fixture::mount(&[("locale", "en")], stub(order(15_000_000, "IDR")), CHROME);
+    assert_eq!(fixture.backend.calls("order"), ["ord_test"]);
+    fixture.ready().await;
+    assert_eq!(fixture.backend.calls("order"), ["ord_test"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_http_client_sends_before_its_answer_is_awaited() {
+    let window = web_sys::window().unwrap();
+    let origin = window.location().origin().unwrap();
+    let backend = HttpBackend::new(&origin, 5_000);
+    let path = "/api/checkout/orders/sent-at-once";
+    // The future is dropped unpolled: only a request sent by the call itself is seen.
+    drop(backend.order("sent-at-once"));
+    let performance = window.performance().unwrap();
+    for _ in 0..200 {
+        let seen = performance
+            .get_entries_by_type("resource")
+            .iter()
+            .filter_map(|entry| entry.dyn_into::<web_sys::PerformanceEntry>().ok())
+            .any(|entry| entry.name().ends_with(path));
+        if seen {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("the order's request was never sent");
 }
 
 #[wasm_bindgen_test]
