@@ -49,7 +49,7 @@ test-browser:
 build:
 	trunk build --release
 
-# The widget's first download against size-budget.json.
+# The widget's first download against size-budget.json; the served gzip/brotli copies.
 size-check:
 	node scripts/size.mjs --check
 

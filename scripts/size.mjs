@@ -3,14 +3,17 @@
 // asset of the release build in dist/, and the total a browser downloads before the
 // widget's first paint (wasm + its JS + the embed loader + the widget's CSS).
 //   node scripts/size.mjs            print the table
-//   node scripts/size.mjs --check    also fail when the first paint exceeds size-budget.json
+//   node scripts/size.mjs --check    also fail when the first paint exceeds size-budget.json,
+//                                    or a first-paint asset lacks the gzip and brotli copies
+//                                    the proxy serves (scripts/post-build.mjs) or they
+//                                    decode to anything but the file
 //   node scripts/size.mjs --compare  also bundle the nearest peer as a merchant would ship
 //                                    it (Adyen Web's AdyenCheckout + Doku + Redirect, with
 //                                    esbuild, from bench/node) and print the ratio
 //   node scripts/size.mjs --json     print the figures as JSON (for make bench)
 import { readFileSync, readdirSync, existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { gzipSync, gunzipSync, brotliCompressSync, brotliDecompressSync, constants } from "node:zlib";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -53,6 +56,28 @@ function adyen() {
   return { rows, total };
 }
 
+function decodesTo(decode, copy, bytes) {
+  try {
+    return decode(copy).equals(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/// The first-paint assets whose served copies (`.gz`, `.br`) are missing or stale.
+function staleCopies() {
+  const decoders = { gz: gunzipSync, br: brotliDecompressSync };
+  const stale = [];
+  for (const file of firstPaint) {
+    const bytes = readFileSync(join(dist, file));
+    for (const [suffix, decode] of Object.entries(decoders)) {
+      const copy = join(dist, `${file}.${suffix}`);
+      if (!existsSync(copy) || !decodesTo(decode, readFileSync(copy), bytes)) stale.push(`${file}.${suffix}`);
+    }
+  }
+  return stale;
+}
+
 function main() {
   if (!existsSync(join(dist, "doku-checkout_bg.wasm"))) {
     console.error("size: dist/ has no release build: run `trunk build --release` (make build)");
@@ -83,9 +108,17 @@ function main() {
     console.log(`ours / adyen: gzip ${ratio("gzip")}, brotli ${ratio("brotli")}, raw ${ratio("raw")}`);
   }
   console.log(`budget: first paint at most ${budget.firstPaintGzipBytes} bytes gzip (${budget.note})`);
-  if (process.argv.includes("--check") && total.gzip > budget.firstPaintGzipBytes) {
-    console.error(`size: the widget's first paint is ${total.gzip} bytes gzip, over the budget of ${budget.firstPaintGzipBytes}`);
-    process.exit(1);
+  if (process.argv.includes("--check")) {
+    if (total.gzip > budget.firstPaintGzipBytes) {
+      console.error(`size: the widget's first paint is ${total.gzip} bytes gzip, over the budget of ${budget.firstPaintGzipBytes}`);
+      process.exit(1);
+    }
+    const stale = staleCopies();
+    if (stale.length > 0) {
+      console.error(`size: missing or stale compressed copies in dist/: ${stale.join(", ")} (rebuild: trunk build --release)`);
+      process.exit(1);
+    }
+    console.log(`served copies: gzip and brotli of ${firstPaint.length} first-paint assets decode to the files`);
   }
 }
 

@@ -1,5 +1,6 @@
 //! A recording reverse proxy: forwards every request to one server and keeps what that
-//! server answered (status, headers, body), so a test can inspect every response.
+//! server answered (status, headers, body), so a test can inspect every response. It asks
+//! for plain bodies, whatever encodings the browser accepts.
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
@@ -104,8 +105,10 @@ async fn forward(State(state): State<Forwarding>, request: Request) -> Response 
         .client
         .request(parts.method.clone(), format!("{}{path}", state.target))
         .body(body);
+    // Asked without the browser's Accept-Encoding, every answer is recorded as plain
+    // text that a test can read (the proxy would otherwise send compressed assets).
     for (name, value) in &parts.headers {
-        if !hop_by_hop(name) {
+        if !hop_by_hop(name) && name != header::ACCEPT_ENCODING {
             outgoing = outgoing.header(name, value);
         }
     }

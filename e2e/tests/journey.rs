@@ -281,3 +281,75 @@ async fn the_policy_holds_and_its_violations_are_reported() {
     browser.close().await;
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_widget_is_served_compressed_to_browsers_that_accept_it() {
+    let stack = stack("payment-page").await;
+    let dist = release_dist();
+    let assets = [
+        ("doku-checkout_bg.wasm", "application/wasm"),
+        ("doku-checkout.js", "text/javascript"),
+        ("doku-embed.js", "text/javascript"),
+        ("doku-checkout.css", "text/css"),
+    ];
+    let http = reqwest::Client::new();
+    for (file, content_type) in assets {
+        for (accepted, suffix, encoding) in [
+            (None, "", None),
+            (Some("gzip"), ".gz", Some("gzip")),
+            (Some("br"), ".br", Some("br")),
+            (Some("gzip, deflate, br, zstd"), ".br", Some("br")),
+        ] {
+            let mut request = http.get(stack.proxy.url(&format!("/{file}")));
+            if let Some(accepted) = accepted {
+                request = request.header("Accept-Encoding", accepted);
+            }
+            let response = request.send().await.unwrap();
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let what = format!("{file} for Accept-Encoding {accepted:?}");
+            assert_eq!(header("content-encoding").as_deref(), encoding, "{what}");
+            assert!(
+                header("content-type").is_some_and(|t| t.starts_with(content_type)),
+                "{what}: {:?}",
+                header("content-type")
+            );
+            assert_eq!(header("vary").as_deref(), Some("accept-encoding"), "{what}");
+            let expected = std::fs::read(dist.join(format!("{file}{suffix}"))).unwrap();
+            assert!(
+                response.bytes().await.unwrap() == expected,
+                "{what}: the build's file"
+            );
+        }
+    }
+
+    // Chromium takes the brotli copies and the widget runs from them.
+    let browser = Browser::start(None).await;
+    open_checkout(&stack, &browser, 15_000_000).await;
+    browser.in_widget("input[type=email]").await;
+    for (file, _) in assets {
+        let sizes = browser
+            .client
+            .execute(
+                "const e = performance.getEntriesByType('resource')
+                    .find(e => new URL(e.name).pathname === '/' + arguments[0]);
+                 return e ? [e.encodedBodySize, e.decodedBodySize] : null;",
+                vec![Value::from(file)],
+            )
+            .await
+            .unwrap();
+        let size = |path: std::path::PathBuf| std::fs::metadata(path).unwrap().len();
+        let expected = [size(dist.join(format!("{file}.br"))), size(dist.join(file))];
+        assert_eq!(
+            sizes,
+            serde_json::json!(expected),
+            "{file}: encoded, decoded"
+        );
+    }
+    finish(browser, stack).await;
+}

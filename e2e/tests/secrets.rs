@@ -259,6 +259,11 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
             pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
             continue;
         }
+        // The served gzip and brotli copies decode to the files scanned here (checked
+        // by `make size`, part of `make test`).
+        if path.extension().is_some_and(|e| e == "gz" || e == "br") {
+            continue;
+        }
         files += 1;
         let bytes = std::fs::read(&path).unwrap();
         let needles = SECRETS.iter().map(|s| s.to_string()).chain(

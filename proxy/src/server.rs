@@ -22,6 +22,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 use tower_http::timeout::TimeoutLayer;
 
 /// The largest JSON body the API accepts (callbacks have their own, larger limit).
@@ -68,7 +69,7 @@ pub fn router(app: SharedApp) -> Router {
     }
     let headers = SecurityHeaders::new(&app);
     routes
-        .fallback_service(ServeDir::new(&app.config.dist_dir))
+        .fallback_service(widget_assets(&app.config.dist_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), count_requests))
         .layer(middleware::from_fn_with_state(headers, security_headers))
@@ -77,6 +78,15 @@ pub fn router(app: SharedApp) -> Router {
             REQUEST_TIMEOUT,
         ))
         .with_state(app)
+}
+
+/// The widget's files from `dist`: the build's brotli or gzip copy of a file to a
+/// browser that accepts it (same content type), else the file itself.
+fn widget_assets(dist: &std::path::Path) -> SetResponseHeader<ServeDir, HeaderValue> {
+    let files = ServeDir::new(dist).precompressed_br().precompressed_gzip();
+    // Caches must keep the encodings apart.
+    let vary = HeaderValue::from_static("accept-encoding");
+    SetResponseHeader::appending(files, header::VARY, vary)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, with the reconciler running
