@@ -353,3 +353,30 @@ async fn the_widget_is_served_compressed_to_browsers_that_accept_it() {
     }
     finish(browser, stack).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hosted_page_fetches_the_widget_stylesheet_once_and_styles_the_widget() {
+    let stack = stack("payment-page").await;
+    let browser = Browser::start(None).await;
+    open_checkout(&stack, &browser, 15_000_000).await;
+    browser.in_widget("button.doku-pay").await;
+    let seen = browser
+        .client
+        .execute(
+            "const fetched = performance.getEntriesByType('resource')
+                .filter(e => new URL(e.name).pathname === '/doku-checkout.css').length;
+             const root = document.getElementById('doku-checkout').shadowRoot;
+             const pay = getComputedStyle(root.querySelector('button.doku-pay')).backgroundColor;
+             const page = [...document.styleSheets].map(s => new URL(s.href).pathname);
+             return [fetched, pay, page];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        seen,
+        serde_json::json!([1, "rgb(200, 16, 46)", ["/hosted.css"]]),
+        "one fetch (the preload) serves the shadow root's link; the page itself does not apply it"
+    );
+    finish(browser, stack).await;
+}

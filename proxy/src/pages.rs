@@ -33,6 +33,9 @@ pub fn escape(s: &str) -> String {
 
 /// A page with the widget's assets, `body` inside `<main>`; `preload` names an extra
 /// resource the widget will ask for (the order), so the browser fetches it in parallel.
+/// The widget's stylesheet is only preloaded: it styles the widget's shadow root, whose
+/// link then takes the preloaded copy, and blocks neither the page's first paint nor
+/// its scripts.
 fn page(title: &str, extra_css: &str, preload: Option<&str>, body: &str) -> String {
     let preload = preload
         .map(|href| {
@@ -50,8 +53,8 @@ fn page(title: &str, extra_css: &str, preload: Option<&str>, body: &str) -> Stri
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/doku-checkout.css">
 <link rel="stylesheet" href="/{extra_css}">
+<link rel="preload" href="/doku-checkout.css" as="style">
 <link rel="modulepreload" href="/doku-checkout.js">
 <link rel="preload" href="/doku-checkout_bg.wasm" as="fetch" type="application/wasm" crossorigin>
 {preload}<script type="module" src="/doku-embed.js"></script>
