@@ -9,7 +9,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { compress } from "./compress.mjs";
 
 const require = createRequire(new URL("../tools/", import.meta.url));
 const { transformSync } = require("esbuild");
@@ -31,15 +31,7 @@ for (const file of ["doku-checkout.js", "doku-embed.js"]) {
 
 for (const file of readdirSync(staging).filter((f) => /\.(wasm|js|css|html|svg)$/.test(f))) {
   const bytes = readFileSync(join(staging, file));
-  const copies = {
-    gz: gzipSync(bytes, { level: 9 }),
-    br: brotliCompressSync(bytes, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
-        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-      },
-    }),
-  };
+  const copies = compress(bytes);
   for (const [suffix, copy] of Object.entries(copies)) {
     // A copy no smaller than the file would only cost the browser a decode.
     if (copy.length < bytes.length) writeFileSync(join(staging, `${file}.${suffix}`), copy);

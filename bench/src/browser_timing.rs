@@ -3,7 +3,7 @@
 
 use crate::pages::Pages;
 use crate::stats::Series;
-use doku_e2e::{Browser, release_dist};
+use doku_e2e::{Browser, NetworkConditions, release_dist};
 use doku_testkit::{Stack, StackOptions};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -33,8 +33,20 @@ fn mark(name: &str) -> String {
     format!("(performance.getEntriesByName('{name}')[0] || {{}}).startTime")
 }
 
-/// Navigation start to form interactive, `LOADS` cold loads of each page.
-pub async fn time_to_interactive(root: &std::path::Path) -> Vec<Series> {
+/// A phone on a slow mobile network: Lighthouse's mobile throttling ("Slow 4G": 150 ms
+/// round trips, 1.6 Mbit/s down, 750 kbit/s up).
+pub const PHONE_NETWORK: NetworkConditions = NetworkConditions {
+    latency_ms: 150,
+    download_bytes_per_s: 1_600_000 / 8,
+    upload_bytes_per_s: 750_000 / 8,
+};
+
+/// Navigation start to form interactive, `LOADS` cold loads of each page, on loopback
+/// or, given `network`, with Chromium emulating it.
+pub async fn time_to_interactive(
+    root: &std::path::Path,
+    network: Option<NetworkConditions>,
+) -> Vec<Series> {
     let stack = Stack::start(
         doku_testkit::sqlite(),
         StackOptions {
@@ -71,6 +83,9 @@ pub async fn time_to_interactive(root: &std::path::Path) -> Vec<Series> {
     for load in 0..LOADS {
         for ((name, url, script), series) in targets.iter().zip(results.iter_mut()) {
             let browser = Browser::start(None).await;
+            if let Some(network) = network {
+                browser.emulate_network(network).await;
+            }
             browser.client.goto(url).await.expect("the page loads");
             let ms = number(&browser, name, script).await;
             series.samples_ms.push(ms);

@@ -73,8 +73,11 @@ async fn main() -> ExitCode {
         }
     }
     if all || part == "tti" {
-        let figures = browser_timing::time_to_interactive(&root).await;
+        let figures = browser_timing::time_to_interactive(&root, None).await;
         save(&root, "tti", &figures);
+        let network = Some(browser_timing::PHONE_NETWORK);
+        let figures = browser_timing::time_to_interactive(&root, network).await;
+        save(&root, "tti-phone", &figures);
     }
     if all || part == "click" {
         let figures = browser_timing::click_to_navigation(&root).await;

@@ -21,7 +21,11 @@ impl Pages {
     /// Serves `bench/adyen` (with the esbuild bundle from `target/bench/adyen`) at
     /// `/adyen/`, `bench/plain` at `/plain/`, and `/land`.
     pub async fn start(root: &Path) -> Pages {
+        // Adyen's bundle goes out as its brotli or gzip copy (written by scripts/size.mjs),
+        // as our widget's does from the proxy.
         let adyen = ServeDir::new(root.join("target/bench/adyen"))
+            .precompressed_br()
+            .precompressed_gzip()
             .fallback(ServeDir::new(root.join("bench/adyen")));
         let router = Router::new()
             .nest_service("/adyen", adyen)

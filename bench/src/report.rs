@@ -207,6 +207,38 @@ fn tti_section(out: &mut String, series: &[Series]) {
     }
 }
 
+fn phone_section(out: &mut String, series: &[Series]) {
+    let network = browser_timing::PHONE_NETWORK;
+    let _ = writeln!(
+        out,
+        "## Time to interactive on a phone's network
+"
+    );
+    let _ = writeln!(
+        out,
+        "The same {} cold loads of each page, with Chromium emulating a slow mobile network (Lighthouse's \
+         \"Slow 4G\": {} ms added round trip, {} kbit/s down, {} kbit/s up). Our widget's files come from the \
+         proxy as their brotli copies, Adyen's bundle from the bench's server as its brotli copy; the pages \
+         themselves are uncompressed. The CPU is not slowed.\n",
+        browser_timing::LOADS,
+        network.latency_ms,
+        network.download_bytes_per_s * 8 / 1000,
+        network.upload_bytes_per_s * 8 / 1000,
+    );
+    let _ = writeln!(out, "| page | median, spread |\n| --- | --- |");
+    for s in series {
+        let _ = writeln!(out, "| {} | {} |", s.name, s.describe());
+    }
+    if let [ours, adyen, plain] = series {
+        let _ = writeln!(
+            out,
+            "\nOurs / Adyen (medians): **{:.2}x**. Ours - plain form: **{:+.0} ms**.\n",
+            ours.median() / adyen.median(),
+            ours.median() - plain.median(),
+        );
+    }
+}
+
 fn click_section(out: &mut String, series: &Series) {
     let _ = writeln!(out, "## Click to navigation\n");
     let _ = writeln!(
@@ -305,6 +337,12 @@ pub fn render(root: &Path) -> String {
     match load_saved::<Vec<Series>>(root, "tti") {
         Some(series) => tti_section(&mut out, &series),
         None => out.push_str("## Time to interactive\n\nNot measured in this run.\n\n"),
+    }
+    match load_saved::<Vec<Series>>(root, "tti-phone") {
+        Some(series) => phone_section(&mut out, &series),
+        None => out.push_str(
+            "## Time to interactive on a phone's network\n\nNot measured in this run.\n\n",
+        ),
     }
     match load_saved::<Series>(root, "click") {
         Some(series) => click_section(&mut out, &series),

@@ -7,6 +7,7 @@ mod recorder;
 pub use recorder::{Exchange, Recorder};
 
 use fantoccini::elements::{Element, ShadowRoot};
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::net::TcpListener as StdListener;
@@ -171,6 +172,14 @@ impl Browser {
             .expect("the result's text")
     }
 
+    /// Makes Chromium emulate `network` for this tab's requests from now on.
+    pub async fn emulate_network(&self, network: NetworkConditions) {
+        self.client
+            .issue_cmd(network)
+            .await
+            .expect("chromedriver emulates the network");
+    }
+
     /// Ends the session and chromedriver.
     pub async fn close(mut self) {
         self.client.clone().close().await.ok();
@@ -183,6 +192,41 @@ impl Drop for Browser {
     fn drop(&mut self) {
         self.driver.kill().ok();
         self.driver.wait().ok();
+    }
+}
+
+/// A network for Chromium to emulate (chromedriver's `network_conditions` command): each
+/// request waits `latency_ms` more, and transfers are capped at the given rates.
+#[derive(Debug, Clone, Copy)]
+pub struct NetworkConditions {
+    /// Added round-trip time, in milliseconds.
+    pub latency_ms: u32,
+    /// Download rate, in bytes per second.
+    pub download_bytes_per_s: u32,
+    /// Upload rate, in bytes per second.
+    pub upload_bytes_per_s: u32,
+}
+
+impl WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "network_conditions": {
+            "offline": false,
+            "latency": self.latency_ms,
+            "download_throughput": self.download_bytes_per_s,
+            "upload_throughput": self.upload_bytes_per_s,
+        }});
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 
