@@ -57,6 +57,7 @@ size-check:
 size: setup build
 	npm ci --prefix bench/node --no-audit --no-fund
 	node scripts/size.mjs --compare
+	node scripts/wasm-breakdown.mjs
 
 # The secrets scan runs the doku-proxy binary as merchants do.
 test-e2e:

@@ -10,11 +10,13 @@
 //   node scripts/size.mjs --compare  also bundle the nearest peer as a merchant would ship
 //                                    it (Adyen Web's AdyenCheckout + Doku + Redirect, with
 //                                    esbuild, from bench/node) and print the ratio
-//   node scripts/size.mjs --json     print the figures as JSON (for make bench)
+//   node scripts/size.mjs --json     print the figures as JSON (for make bench), with where
+//                                    the wasm's bytes go (scripts/wasm-breakdown.mjs)
 import { createRequire } from "node:module";
 import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { gunzipSync, brotliDecompressSync } from "node:zlib";
 import { compress } from "./compress.mjs";
+import { breakdown } from "./wasm-breakdown.mjs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -96,7 +98,8 @@ function main() {
   const budget = JSON.parse(readFileSync(join(root, "size-budget.json"), "utf8"));
   const peer = process.argv.includes("--compare") || process.argv.includes("--json") ? adyen() : null;
   if (process.argv.includes("--json")) {
-    console.log(JSON.stringify({ assets: rows, firstPaint: total, budget, adyen: peer }, null, 2));
+    const wasm = breakdown();
+    console.log(JSON.stringify({ assets: rows, firstPaint: total, budget, adyen: peer, wasm }, null, 2));
     return;
   }
   const pad = (s, n) => String(s).padStart(n);

@@ -169,6 +169,47 @@ fn size_section(out: &mut String, size: &Value, adyen_version: &str) {
             "**not met**"
         }
     );
+    wasm_section(out, &size["wasm"]);
+}
+
+/// Where the wasm's bytes go, by crate (`scripts/wasm-breakdown.mjs`).
+fn wasm_section(out: &mut String, wasm: &Value) {
+    let rows = wasm["rows"].as_array().cloned().unwrap_or_default();
+    let total = wasm["total"].as_f64().unwrap_or(0.0);
+    if rows.is_empty() || total <= 0.0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Where the wasm's bytes go
+
+`scripts/wasm-breakdown.mjs`: the same release build with function names \
+         kept, through wasm-bindgen and wasm-opt -Oz, each function's code added to the crate it comes from \
+         (a generic function to the crate that defines it, wherever it is used). Raw bytes, before compression; \
+         crates under 1 KB are summed.\n\n| crate | raw KB | share |\n| --- | ---: | ---: |"
+    );
+    let mut small = 0.0;
+    for row in &rows {
+        let bytes = row["bytes"].as_f64().unwrap_or(0.0);
+        if bytes < 1000.0 {
+            small += bytes;
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} | {:.1}% |",
+            row["crate"].as_str().unwrap_or("?"),
+            bytes / 1000.0,
+            100.0 * bytes / total
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| other crates | {:.1} | {:.1}% |\n| **the wasm, names removed** | **{:.1}** | |\n",
+        small / 1000.0,
+        100.0 * small / total,
+        total / 1000.0
+    );
 }
 
 fn tti_section(out: &mut String, series: &[Series]) {
