@@ -75,9 +75,8 @@ function parse(bytes) {
       }
     } else if (id === 11) {
       data = size;
-    } else if (id !== 0) {
-      other += end - at;
     }
+    if (id !== 0 && id !== 10 && id !== 11) other += end - at;
     if (id === 0) {
       const [section, p] = name(bytes, start);
       if (section === "name") {
@@ -154,7 +153,7 @@ export function breakdown() {
   const { bodies, names, imported, data, other } = parse(readFileSync(optimized));
   const totals = new Map([
     ["(data: strings, tables)", data],
-    ["(types, imports, exports, function table)", other],
+    ["(imports, exports, types, tables)", other],
   ]);
   bodies.forEach((size, i) => {
     const crate = crateOf(names.get(imported + i) || "");
