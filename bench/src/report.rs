@@ -212,6 +212,14 @@ fn wasm_section(out: &mut String, wasm: &Value) {
     );
 }
 
+/// One row per page: its median and spread.
+fn series_table(out: &mut String, series: &[Series]) {
+    let _ = writeln!(out, "| page | median, spread |\n| --- | --- |");
+    for s in series {
+        let _ = writeln!(out, "| {} | {} |", s.name, s.describe());
+    }
+}
+
 fn tti_section(out: &mut String, series: &[Series]) {
     let _ = writeln!(out, "## Time to interactive\n");
     let _ = writeln!(
@@ -223,10 +231,7 @@ fn tti_section(out: &mut String, series: &[Series]) {
          form, `domInteractive`.\n",
         browser_timing::LOADS
     );
-    let _ = writeln!(out, "| page | median, spread |\n| --- | --- |");
-    for s in series {
-        let _ = writeln!(out, "| {} | {} |", s.name, s.describe());
-    }
+    series_table(out, series);
     if let [ours, adyen, plain] = series {
         let _ = writeln!(
             out,
@@ -266,10 +271,7 @@ fn phone_section(out: &mut String, series: &[Series]) {
         network.download_bytes_per_s * 8 / 1000,
         network.upload_bytes_per_s * 8 / 1000,
     );
-    let _ = writeln!(out, "| page | median, spread |\n| --- | --- |");
-    for s in series {
-        let _ = writeln!(out, "| {} | {} |", s.name, s.describe());
-    }
+    series_table(out, series);
     if let [ours, adyen, plain] = series {
         let _ = writeln!(
             out,
