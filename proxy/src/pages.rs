@@ -31,16 +31,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A page with the widget's assets, `body` inside `<main>`; `preload` names an extra
-/// resource the widget will ask for (the order), so the browser fetches it in parallel.
-/// The widget's stylesheet is only preloaded: it styles the widget's shadow root, whose
-/// link then takes the preloaded copy, and blocks neither the page's first paint nor
-/// its scripts.
-fn page(title: &str, extra_css: &str, preload: Option<&str>, body: &str) -> String {
-    let preload = preload
+/// A page with the widget's scripts, `body` inside `<main>`. On a page that holds a
+/// widget, `order_api` names the order it will ask for: the browser fetches that and the
+/// widget's stylesheet in parallel with the scripts. The stylesheet is only preloaded:
+/// it styles the widget's shadow root, whose link then takes the preloaded copy, and
+/// blocks neither the page's first paint nor its scripts.
+fn page(title: &str, extra_css: &str, order_api: Option<&str>, body: &str) -> String {
+    let widget = order_api
         .map(|href| {
             format!(
-                "<link rel=\"preload\" href=\"{}\" as=\"fetch\" crossorigin>\n",
+                "<link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
+                 <link rel=\"preload\" href=\"{}\" as=\"fetch\" crossorigin>\n",
                 escape(href)
             )
         })
@@ -54,10 +55,9 @@ fn page(title: &str, extra_css: &str, preload: Option<&str>, body: &str) -> Stri
 <title>{title}</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/{extra_css}">
-<link rel="preload" href="/doku-checkout.css" as="style">
 <link rel="modulepreload" href="/doku-checkout.js">
 <link rel="preload" href="/doku-checkout_bg.wasm" as="fetch" type="application/wasm" crossorigin>
-{preload}<script type="module" src="/doku-embed.js"></script>
+{widget}<script type="module" src="/doku-embed.js"></script>
 </head>
 <body>
 <main class="page">
