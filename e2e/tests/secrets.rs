@@ -260,7 +260,7 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
             continue;
         }
         // The served gzip and brotli copies decode to the files scanned here (checked
-        // by `make size`, part of `make test`).
+        // by `make size-check`, part of `make test`).
         if path.extension().is_some_and(|e| e == "gz" || e == "br") {
             continue;
         }
