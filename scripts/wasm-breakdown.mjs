@@ -29,7 +29,8 @@ function name(bytes, at) {
   return [new TextDecoder().decode(bytes.subarray(start, start + length)), start + length];
 }
 
-/// The module's function bodies (size and name, by function index) and data bytes.
+/// The module's function bodies (sizes, and names by function index), its data bytes
+/// and the bytes of its other non-custom sections.
 function parse(bytes) {
   const bodies = [];
   const names = new Map();
