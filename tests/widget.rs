@@ -15,6 +15,7 @@ use doku_checkout::client::{Backend, ClientError, HttpBackend, LocalFuture};
 use doku_checkout::config::WidgetConfig;
 use doku_checkout::redirect::Navigator;
 use doku_checkout::return_flow::Timing;
+use doku_checkout::storage;
 use doku_checkout::{Widget, mount, mount_checkout};
 use doku_protocol::{
     BodyValue, CheckoutStatus, CreateSession, Currency, OrderView, ProblemDocument, SessionView,
@@ -384,8 +385,12 @@ async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
-/// A clean tab: no stored attempt or pending payment, no query string.
+/// A clean tab: no stored attempt or pending payment (neither in storage nor in the
+/// widget's in-memory copy, which outlives a test when storage refused a write), no
+/// query string.
 fn reset_page() {
+    storage::end_attempt("ord_test");
+    storage::clear_pending_payment("ord_test");
     session_storage().clear().unwrap();
     set_search("");
 }
@@ -695,6 +700,11 @@ async fn one_attempt_opens_one_session_whatever_the_clicks() {
         "the customer may retry"
     );
     assert_eq!(
+        fixture.text("p[role=status]"),
+        "",
+        "the error line (role=alert) speaks; the live region does not repeat it"
+    );
+    assert_eq!(
         fixture.event("doku:error").get("code").map(String::as_str),
         Some("network")
     );
@@ -777,6 +787,14 @@ async fn a_storage_that_refuses_writes_still_keeps_one_key_per_attempt() {
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], keys[1], "the retry reuses the key kept in memory");
     assert_eq!(stored("key"), None, "storage refused it");
+    drop(fixture);
+    reset_page();
+    assert_ne!(
+        storage::attempt_key("ord_test"),
+        keys[0],
+        "a clean tab for the next test forgets the key kept in memory"
+    );
+    reset_page();
 }
 
 #[wasm_bindgen_test]
