@@ -53,13 +53,14 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// The customer's IP: from the configured trusted header, else the connection. Of a
-/// list (`x-forwarded-for: a, b`) the last address counts: the one the merchant's own
-/// reverse proxy appended; earlier ones come from the client and may be forged.
+/// list (`x-forwarded-for: a, b`, or the header sent several times) the last address
+/// counts: the one the merchant's own reverse proxy appended; earlier ones come from
+/// the client and may be forged.
 pub fn customer_ip(app: &SharedApp, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     app.config
         .trusted_proxy_header
         .as_deref()
-        .and_then(|name| headers.get(name))
+        .and_then(|name| headers.get_all(name).iter().next_back())
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.rsplit(',').next())
         .and_then(|last| last.trim().parse().ok())
