@@ -31,17 +31,20 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A page with the widget's scripts, `body` inside `<main>`. On a page that holds a
-/// widget, `order_api` names the order it will ask for: the browser fetches that and the
-/// widget's stylesheet in parallel with the scripts. The stylesheet is only preloaded:
-/// it styles the widget's shadow root, whose link then takes the preloaded copy, and
-/// blocks neither the page's first paint nor its scripts.
+/// A page, `body` inside `<main>`. A page that holds a widget names the order it will
+/// ask for (`order_api`): it then loads the widget, and the browser fetches the widget's
+/// script, wasm, stylesheet and that order in parallel. The stylesheet is only
+/// preloaded: it styles the widget's shadow root, whose link then takes the preloaded
+/// copy, and blocks neither the page's first paint nor its scripts.
 fn page(title: &str, extra_css: &str, order_api: Option<&str>, body: &str) -> String {
     let widget = order_api
         .map(|href| {
             format!(
-                "<link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
-                 <link rel=\"preload\" href=\"{}\" as=\"fetch\" crossorigin>\n",
+                "<link rel=\"modulepreload\" href=\"/doku-checkout.js\">\n\
+                 <link rel=\"preload\" href=\"/doku-checkout_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
+                 <link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
+                 <link rel=\"preload\" href=\"{}\" as=\"fetch\" crossorigin>\n\
+                 <script type=\"module\" src=\"/doku-embed.js\"></script>\n",
                 escape(href)
             )
         })
@@ -55,10 +58,7 @@ fn page(title: &str, extra_css: &str, order_api: Option<&str>, body: &str) -> St
 <title>{title}</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/{extra_css}">
-<link rel="modulepreload" href="/doku-checkout.js">
-<link rel="preload" href="/doku-checkout_bg.wasm" as="fetch" type="application/wasm" crossorigin>
-{widget}<script type="module" src="/doku-embed.js"></script>
-</head>
+{widget}</head>
 <body>
 <main class="page">
 {body}

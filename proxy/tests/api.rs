@@ -892,6 +892,17 @@ async fn pages_metrics_and_health() {
         !html.contains("<script>") && !html.contains("style="),
         "no inline script or style"
     );
+    for asset in [
+        r#"<script type="module" src="/doku-embed.js">"#,
+        r#"href="/doku-checkout_bg.wasm""#,
+        r#"href="/doku-checkout.css" as="style""#,
+        &format!(r#"href="/api/checkout/orders/{order_id}" as="fetch""#),
+    ] {
+        assert!(
+            html.contains(asset),
+            "the widget's page loads {asset}: {html}"
+        );
+    }
     let missing = proxy
         .http
         .get(proxy.url("/pay/ord_missing"))
@@ -899,6 +910,11 @@ async fn pages_metrics_and_health() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+    let missing = missing.text().await.unwrap();
+    assert!(
+        missing.contains("Payment link not found") && !missing.contains("doku-"),
+        "a page without a widget loads none of it: {missing}"
+    );
 
     let health = proxy.http.get(proxy.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);

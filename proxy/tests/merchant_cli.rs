@@ -146,6 +146,7 @@ async fn the_demo_shop_creates_orders_server_side() {
     for product in ["buy-kopi", "buy-decline-400", "buy-decline-404"] {
         assert!(shop.contains(&format!("id=\"{product}\"")), "{shop}");
     }
+    assert!(!shop.contains("doku-"), "the shop holds no widget: {shop}");
     let bought = proxy
         .http
         .post(proxy.url("/demo/orders"))
