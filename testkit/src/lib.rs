@@ -220,12 +220,9 @@ impl TestProxy {
 
     /// The merchant's payments list (`query` like `?type=payout`, or empty).
     pub async fn payments(&self, query: &str) -> Vec<serde_json::Value> {
-        let list: serde_json::Value = self
-            .merchant_get(&format!("/api/payments{query}"))
-            .await
-            .json()
-            .await
-            .expect("a payments list");
+        let list: serde_json::Value =
+            serde_json::from_str(&self.merchant_text(&format!("/api/payments{query}")).await)
+                .expect("a payments list");
         list["payments"]
             .as_array()
             .cloned()
@@ -234,11 +231,17 @@ impl TestProxy {
 
     /// The Prometheus metrics text.
     pub async fn metrics(&self) -> String {
-        self.merchant_get("/metrics")
-            .await
-            .text()
-            .await
-            .expect("the metrics")
+        self.merchant_text("/metrics").await
+    }
+
+    /// The body of a merchant `GET` of `path`, which must answer 200: a refusal's problem
+    /// text would otherwise pass for an answer that merely lacks what a test looks for.
+    async fn merchant_text(&self, path: &str) -> String {
+        let response = self.merchant_get(path).await;
+        let status = response.status();
+        let text = response.text().await.expect("the answer's body");
+        assert_eq!(status, 200, "GET {path}: {text}");
+        text
     }
 
     /// Opens a checkout session as the widget does.
