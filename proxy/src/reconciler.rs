@@ -5,7 +5,7 @@
 
 use crate::api::sessions::millis;
 use crate::app::SharedApp;
-use crate::registration::apply_status_answer;
+use crate::registration::{Asked, ask_status};
 use crate::store::{Payment, PaymentKind, StatusUpdate, StoreError, now_millis};
 use doku_protocol::CheckoutStatus;
 use std::time::Duration;
@@ -78,16 +78,8 @@ async fn claim(app: &SharedApp, id: &str, started: i64) -> Result<Option<Payment
 /// Asks the platform; applies its answer; declines the payment if it is past its
 /// threshold time without a result; schedules the next check.
 async fn check(app: &SharedApp, payment: Payment) -> Result<(), StoreError> {
-    match app.gate.status(app.config.project_id, &payment.id).await {
-        Ok(answer) => {
-            app.metrics.platform_call("status", "ok");
-            let (outcome, _) = apply_status_answer(app, &payment.id, &answer).await?;
-            tracing::info!(payment_id = %payment.id, outcome = outcome.as_str(), "status checked");
-        }
-        Err(error) => {
-            app.metrics.platform_call("status", "error");
-            tracing::info!(payment_id = %payment.id, %error, "status check failed");
-        }
+    if let Asked::Applied(outcome) = ask_status(app, &payment.id).await? {
+        tracing::info!(payment_id = %payment.id, outcome = outcome.as_str(), "status checked");
     }
     let now = now_millis();
     let expired = StatusUpdate {

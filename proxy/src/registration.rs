@@ -6,24 +6,37 @@ use crate::platform::status_update;
 use crate::problem::ApiError;
 use crate::store::{CallbackOutcome, Payment, StoreError};
 use doku_protocol::{CheckoutStatus, Transition};
+use ecommpay::GateError;
 use ecommpay::gate::GateResponse;
-use ecommpay::{Callback, GateError};
 
-/// Records the platform's status `answer` for `payment_id` (for audit) and applies it
-/// like a callback.
-pub async fn apply_status_answer(
-    app: &SharedApp,
-    payment_id: &str,
-    answer: &Callback,
-) -> Result<(CallbackOutcome, Option<Payment>), StoreError> {
-    let body = serde_json::to_string(answer).unwrap_or_default();
-    let update = status_update(answer, &app.config.redirect_policy);
+/// What asking the platform about a payment came to.
+pub enum Asked {
+    /// The platform answered; its answer was recorded and applied like a callback.
+    Applied(CallbackOutcome),
+    /// The platform could not be asked (the error is counted and logged).
+    Unanswered,
+}
+
+/// Asks the platform for the status of `payment_id` (counted in the metrics); records its
+/// answer (for audit) and applies it like a callback.
+pub async fn ask_status(app: &SharedApp, payment_id: &str) -> Result<Asked, StoreError> {
+    let answer = match app.gate.status(app.config.project_id, payment_id).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            app.metrics.platform_call("status", "error");
+            tracing::info!(payment_id, %error, "status check failed");
+            return Ok(Asked::Unanswered);
+        }
+    };
+    app.metrics.platform_call("status", "ok");
+    let body = serde_json::to_string(&answer).unwrap_or_default();
+    let update = status_update(&answer, &app.config.redirect_policy);
     let (outcome, stored) = app
         .store
         .record_status_answer(payment_id, &body, &update)
         .await?;
     app.metrics.report_stored(outcome, stored.as_ref());
-    Ok((outcome, stored))
+    Ok(Asked::Applied(outcome))
 }
 
 /// Settles what the Gate request `call` (`sale`, `payout`) for `payment` came to: once
@@ -42,11 +55,9 @@ pub async fn settle_registration(
         Ok(_) => app.metrics.platform_call(call, "ok"),
         Err(error) => {
             app.metrics.platform_call(call, "error");
-            let Ok(answer) = app.gate.status(app.config.project_id, &payment.id).await else {
+            if let Asked::Unanswered = ask_status(app, &payment.id).await? {
                 return Err(ApiError::platform(error));
-            };
-            app.metrics.platform_call("status", "ok");
-            apply_status_answer(app, &payment.id, &answer).await?;
+            }
         }
     }
     app.store
