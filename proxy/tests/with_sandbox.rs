@@ -294,52 +294,59 @@ async fn a_failed_or_lost_payout_request_is_settled_on_retry_without_paying_twic
                "account": {"number": "654654654", "customer_name": "John Doe"},
                "customer": {"id": "payoutTest", "ip_address": "192.0.2.10"}})
     };
-    // (what goes wrong, the payout's reference)
+    // Callbacks are kept back throughout: only the proxy's own retry can settle.
+    let no_callbacks = Faults {
+        drop_first_attempts: 100,
+        ..Faults::default()
+    };
+    // (what goes wrong, the payout's reference, whether the platform took it)
     let cases = [
         (
             Faults {
                 gate_errors: 1,
-                ..Faults::default()
+                ..no_callbacks.clone()
             },
             "po-gate-error",
+            false,
         ),
-        // The platform takes the payout but its answer (and the status answer) comes
-        // too late: the payout went through.
+        // The platform takes the payout, but its answer (and the status answer) comes
+        // too late for the proxy.
         (
             Faults {
                 gate_delay_ms: 1_000,
-                ..Faults::default()
+                ..no_callbacks.clone()
             },
             "po-answer-lost",
+            true,
         ),
     ];
-    for (faults, reference) in cases {
-        stack
-            .sandbox
-            .sandbox
-            .set_project_faults(PROJECT_ID, faults)
-            .unwrap();
+    for (faults, reference, taken) in cases {
+        let sandbox = &stack.sandbox.sandbox;
+        sandbox.set_project_faults(PROJECT_ID, faults).unwrap();
         let (status, problem) = proxy.merchant_post("/api/payouts", payout(reference)).await;
         assert_eq!(
             (status, problem["code"].as_str()),
             (502, Some("platform_unavailable")),
             "{reference}: {problem}"
         );
-        stack.sandbox.sandbox.clear_project_faults(PROJECT_ID);
-        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        sandbox
+            .set_project_faults(PROJECT_ID, no_callbacks.clone())
+            .unwrap();
         let (status, view) = proxy.merchant_post("/api/payouts", payout(reference)).await;
-        // Registered now (pending), or already settled by the platform's callback.
         assert!(
             status == 200 && ["pending", "success"].contains(&view["status"].as_str().unwrap()),
             "{reference}: {status} {view}"
         );
         let payment_id = view["payment_id"].as_str().unwrap();
-        let platform = stack
-            .sandbox
-            .sandbox
-            .payment(PROJECT_ID, payment_id)
-            .unwrap();
+        let platform = sandbox.payment(PROJECT_ID, payment_id).unwrap();
         assert_eq!(platform.sum_initial.amount, 5_000_000, "{reference}");
+        // A payout the platform already held is settled by its status answer (the
+        // resend is refused as a duplicate); one it never got is simply sent again.
+        let records = proxy.app.store.callbacks_for(payment_id).await.unwrap();
+        let applied_answer = records
+            .iter()
+            .any(|r| r.source == "status_answer" && r.outcome == "applied");
+        assert_eq!(applied_answer, taken, "{reference}: {records:?}");
     }
     let listed = proxy.payments("?type=payout").await;
     assert_eq!(
