@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-120}"
-targets=(callback signature redirect customer_fields payment_page_params)
 
 echo "==> fuzzing tools: the nightly toolchain and cargo-fuzz"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
@@ -17,6 +16,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 
 cd fuzz
 echo "==> building the targets (libFuzzer, sanitizer coverage)"
 cargo +nightly fuzz build
+mapfile -t targets < <(cargo +nightly fuzz list)
 for target in "${targets[@]}"; do
     echo "==> $target for ${seconds}s"
     log="target/$target.log"
@@ -28,7 +28,11 @@ for target in "${targets[@]}"; do
         exit 1
     fi
     grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | sed 's/^/    /'
-    cargo +nightly fuzz cmin "$target" "corpus/$target" >/dev/null 2>&1
+    if ! cargo +nightly fuzz cmin "$target" "corpus/$target" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "!! minimizing the $target corpus failed" >&2
+        exit 1
+    fi
     echo "    corpus: $(ls "corpus/$target" | wc -l) inputs after minimizing"
 done
 echo "fuzz: ${#targets[@]} targets, ${seconds}s each, no failing input"
