@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make soak: the release proxy on SQLite under a steady load of whole payment journeys
 # for SOAK_SECONDS (default 600) at SOAK_RATE journeys a second (default 100). Prints
-# errors, latency and memory slice by slice; fails on any error or on memory that keeps
-# growing. Figures are saved in target/bench/soak.json.
+# errors, latency and memory slice by slice; fails on any error, or on memory or p99
+# that keeps growing. Figures are saved in target/bench/soak.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

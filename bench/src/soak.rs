@@ -7,6 +7,7 @@
 //! checked; the run reports errors, latency and the server's memory slice by slice.
 
 use crate::server::{API_KEY, SECRET, Server, callback_body, rss_mib, start_proxy};
+use crate::stats::Series;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -65,34 +66,62 @@ pub struct Soak {
     pub first_errors: Vec<String>,
     /// Slice by slice.
     pub slices: Vec<Slice>,
-    /// The proxy's peak memory in the second quarter of the run (MiB), once warm.
-    pub rss_second_quarter_mib: f64,
-    /// Its peak memory in the last quarter (MiB).
-    pub rss_last_quarter_mib: f64,
+}
+
+/// Which quarter of the run: the second (warm) is the reference for the last.
+#[derive(Clone, Copy)]
+enum Quarter {
+    Second,
+    Last,
 }
 
 impl Soak {
+    /// The slices of one quarter of the run.
+    fn quarter(&self, which: Quarter) -> &[Slice] {
+        let n = self.slices.len();
+        let quarter = (n / 4).max(1);
+        match which {
+            Quarter::Second => &self.slices[quarter.min(n)..(2 * quarter).min(n)],
+            Quarter::Last => &self.slices[n.saturating_sub(quarter)..],
+        }
+    }
+
+    /// The proxy's peak memory in a quarter (MiB).
+    fn peak_rss_mib(&self, which: Quarter) -> f64 {
+        self.quarter(which)
+            .iter()
+            .map(|s| s.rss_mib)
+            .fold(0.0, f64::max)
+    }
+
+    /// The median of a quarter's per-slice p99 latencies (ms).
+    fn typical_p99_ms(&self, which: Quarter) -> f64 {
+        let mut p99s = Series::new("p99 per slice");
+        p99s.samples_ms = self.quarter(which).iter().map(|s| s.p99_ms).collect();
+        p99s.median()
+    }
+
     /// The most the last quarter's peak memory may exceed the second quarter's: 20 %
     /// plus 4 MiB of allocator slack. Memory that keeps growing with the payments
     /// served breaks it; caches that fill up and stay do not.
     pub fn memory_limit_mib(&self) -> f64 {
-        self.rss_second_quarter_mib * 1.2 + 4.0
+        self.peak_rss_mib(Quarter::Second) * 1.2 + 4.0
     }
 
-    /// No error, and memory levelled off.
+    /// The most the last quarter's typical p99 may reach: the second quarter's, half
+    /// again, plus 1 ms. Work that grows with the payments served (a scan of the whole
+    /// table per request) breaks it; one slow moment does not.
+    pub fn latency_limit_ms(&self) -> f64 {
+        self.typical_p99_ms(Quarter::Second) * 1.5 + 1.0
+    }
+
+    /// No error, and memory and latency levelled off.
     pub fn held(&self) -> bool {
         self.errors == 0
             && self.requests > 0
-            && self.rss_last_quarter_mib <= self.memory_limit_mib()
+            && self.peak_rss_mib(Quarter::Last) <= self.memory_limit_mib()
+            && self.typical_p99_ms(Quarter::Last) <= self.latency_limit_ms()
     }
-}
-
-fn quantile(sorted: &[u64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let index = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[index] as f64 / 1000.0
 }
 
 fn mib_of_files(paths: &[std::path::PathBuf]) -> f64 {
@@ -270,7 +299,6 @@ pub async fn run(root: &Path, seconds: u64, rate: u64) -> Soak {
     let mut memory = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let total = seconds * rate;
     let mut next_sample = slice;
     for n in 0..total {
@@ -306,24 +334,23 @@ pub async fn run(root: &Path, seconds: u64, rate: u64) -> Soak {
                 .iter()
                 .filter(|s| s.at_ms >= from && (s.at_ms < to || last))
                 .collect();
-            let mut latencies: Vec<u64> = inside.iter().map(|s| s.latency_us).collect();
-            latencies.sort_unstable();
+            let mut latencies = Series::new("latency");
+            latencies.samples_ms = inside
+                .iter()
+                .map(|s| s.latency_us as f64 / 1000.0)
+                .collect();
             let (rss, database) = memory.get(i as usize).copied().unwrap_or((0.0, 0.0));
             Slice {
                 from_s: i * slice,
                 requests: inside.len() as u64,
                 errors: inside.iter().filter(|s| !s.ok).count() as u64,
-                p50_ms: quantile(&latencies, 0.5),
-                p99_ms: quantile(&latencies, 0.99),
+                p50_ms: latencies.quantile(0.5),
+                p99_ms: latencies.quantile(0.99),
                 rss_mib: rss,
                 database_mib: database,
             }
         })
         .collect();
-    let quarter = (slices.len() / 4).max(1);
-    let peak = |part: &[Slice]| part.iter().map(|s| s.rss_mib).fold(0.0, f64::max);
-    let second = peak(&slices[quarter.min(slices.len())..(2 * quarter).min(slices.len())]);
-    let last = peak(&slices[slices.len().saturating_sub(quarter)..]);
     Soak {
         seconds,
         rate,
@@ -331,8 +358,6 @@ pub async fn run(root: &Path, seconds: u64, rate: u64) -> Soak {
         requests: samples.len() as u64,
         errors: samples.iter().filter(|s| !s.ok).count() as u64,
         first_errors,
-        rss_second_quarter_mib: second,
-        rss_last_quarter_mib: last,
         slices,
     }
 }
@@ -355,10 +380,15 @@ pub fn render(soak: &Soak) -> String {
         out.push_str(&format!("\nerror: {error}"));
     }
     out.push_str(&format!(
-        "\nmemory: peak {:.1} MiB in the second quarter, {:.1} MiB in the last (limit {:.1})\n{}\n",
-        soak.rss_second_quarter_mib,
-        soak.rss_last_quarter_mib,
+        "\nmemory: peak {:.1} MiB in the second quarter, {:.1} MiB in the last (limit {:.1})\n\
+         latency: p99 {:.2} ms in the second quarter, {:.2} ms in the last (limit {:.2}; \
+         the median of the slices' p99)\n{}\n",
+        soak.peak_rss_mib(Quarter::Second),
+        soak.peak_rss_mib(Quarter::Last),
         soak.memory_limit_mib(),
+        soak.typical_p99_ms(Quarter::Second),
+        soak.typical_p99_ms(Quarter::Last),
+        soak.latency_limit_ms(),
         if soak.held() {
             "soak: held"
         } else {
@@ -366,4 +396,61 @@ pub fn render(soak: &Soak) -> String {
         }
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run of 20 slices whose memory and p99 follow `rss` and `p99` by slice index.
+    fn run(rss: impl Fn(u64) -> f64, p99: impl Fn(u64) -> f64) -> Soak {
+        Soak {
+            seconds: 600,
+            rate: 100,
+            journeys: 60_000,
+            requests: 300_000,
+            errors: 0,
+            first_errors: Vec::new(),
+            slices: (0..20)
+                .map(|i| Slice {
+                    from_s: i * 30,
+                    requests: 15_000,
+                    errors: 0,
+                    p50_ms: 0.5,
+                    p99_ms: p99(i),
+                    rss_mib: rss(i),
+                    database_mib: 1.0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_flat_run_holds() {
+        assert!(run(|_| 13.3, |i| if i == 17 { 9.0 } else { 1.2 }).held());
+    }
+
+    #[test]
+    fn memory_that_keeps_growing_fails() {
+        assert!(!run(|i| 10.0 + i as f64, |_| 1.2).held());
+    }
+
+    #[test]
+    fn latency_that_keeps_growing_fails() {
+        // The slices' p99 of the run that found the /metrics slowdown (RELIABILITY.md):
+        // 0 errors, memory within its limit, and yet no steady state.
+        const BEFORE_THE_FIX: [f64; 20] = [
+            1.64, 1.26, 1.06, 1.07, 1.19, 1.33, 2.25, 3.49, 2.38, 5.53, 5.35, 7.00, 4.64, 6.32,
+            6.87, 7.20, 6.95, 8.53, 8.64, 12.43,
+        ];
+        let soak = run(|_| 13.3, |i| BEFORE_THE_FIX[i as usize]);
+        assert!(!soak.held(), "{}", render(&soak));
+    }
+
+    #[test]
+    fn an_error_fails() {
+        let mut soak = run(|_| 13.3, |_| 1.2);
+        soak.errors = 1;
+        assert!(!soak.held());
+    }
 }
