@@ -15,6 +15,8 @@ pub struct Exchange {
     pub method: String,
     /// Path and query.
     pub path: String,
+    /// The request's body, as sent.
+    pub request_body: Bytes,
     /// The answer's status code.
     pub status: u16,
     /// The answer's headers.
@@ -104,7 +106,7 @@ async fn forward(State(state): State<Forwarding>, request: Request) -> Response 
     let mut outgoing = state
         .client
         .request(parts.method.clone(), format!("{}{path}", state.target))
-        .body(body);
+        .body(body.clone());
     // Asked without the browser's Accept-Encoding, every answer is recorded as plain
     // text that a test can read (the proxy would otherwise send compressed assets).
     for (name, value) in &parts.headers {
@@ -122,12 +124,14 @@ async fn forward(State(state): State<Forwarding>, request: Request) -> Response 
             headers.append(name, value.clone());
         }
     }
+    let request_body = body;
     let Ok(body) = answer.bytes().await else {
         return status_only(StatusCode::BAD_GATEWAY);
     };
     state.exchanges.lock().expect("the record").push(Exchange {
         method: parts.method.to_string(),
         path,
+        request_body,
         status: status.as_u16(),
         headers: headers.clone(),
         body: body.clone(),

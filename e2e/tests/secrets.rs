@@ -41,22 +41,8 @@ fn proxy_binary() -> PathBuf {
 /// The forms an email may take in a response: as typed, and percent-encoded in a URL
 /// or form.
 fn forms_of(email: &str) -> Vec<String> {
-    let encoded: String = form_encoded(email);
+    let encoded: String = url::form_urlencoded::byte_serialize(email.as_bytes()).collect();
     vec![email.to_string(), encoded.replace('+', "%20"), encoded]
-}
-
-fn form_encoded(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'*' => {
-                out.push(char::from(byte));
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -277,6 +263,7 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
         }
     }
 
+    let all_emails: Vec<&str> = runs.iter().flat_map(|(_, e)| e.iter().copied()).collect();
     for (mode, emails) in runs {
         let (exchanges, log) = run(mode, emails, &dir).await;
         responses += exchanges.len();
@@ -300,6 +287,19 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
                 failures.push(format!("{mode}: the log holds {form:?}"));
             }
         }
+        // Whose each session is: the email its opening request sent.
+        let owners: Vec<(String, String)> = exchanges
+            .iter()
+            .filter(|e| e.method == "POST" && e.path == "/api/checkout/sessions")
+            .filter_map(|e| {
+                let request: Value = serde_json::from_slice(&e.request_body).ok()?;
+                let session: Value = serde_json::from_slice(&e.body).ok()?;
+                Some((
+                    session["payment_id"].as_str()?.to_string(),
+                    request["customer"]["email"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
         let mut shown = [0; 2];
         for exchange in &exchanges {
             let what = format!(
@@ -311,20 +311,32 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
                 "{what}: an encoded body could hide what it holds"
             );
             let headers = format!("{:?}", exchange.headers);
-            // A session's `redirect_data` may carry its own customer's email; nothing else may.
+            // A session's `redirect_data` may carry its own customer's email; nothing else
+            // may, and no other answer may have a `redirect_data` to hide one in.
             let mut body = exchange.body.to_vec();
-            if let Ok(mut session) = serde_json::from_slice::<Value>(&exchange.body)
+            if exchange.path.starts_with("/api/checkout/sessions")
+                && let Ok(mut session) = serde_json::from_slice::<Value>(&exchange.body)
                 && let Some(redirect) = session
                     .as_object_mut()
                     .and_then(|s| s.remove("redirect_data"))
             {
+                let owner = owners
+                    .iter()
+                    .find(|(id, _)| session["payment_id"].as_str() == Some(id))
+                    .map(|(_, email)| email.as_str());
                 let redirect = redirect.to_string();
-                for (i, email) in emails.iter().enumerate() {
-                    if forms_of(email)
+                for email in &all_emails {
+                    if !forms_of(email)
                         .iter()
                         .any(|f| contains(redirect.as_bytes(), f))
                     {
-                        shown[i] += 1;
+                        continue;
+                    }
+                    match emails.iter().position(|own| Some(*own) == owner && own == email) {
+                        Some(i) => shown[i] += 1,
+                        None => failures.push(format!(
+                            "{what}: its redirect holds {email:?}, not its own customer's ({owner:?})"
+                        )),
                     }
                 }
                 body = session.to_string().into_bytes();
@@ -334,7 +346,7 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
                     failures.push(format!("{what}: holds the secret {secret:?}"));
                 }
             }
-            for email in runs.iter().flat_map(|(_, emails)| emails.iter()) {
+            for email in &all_emails {
                 for form in forms_of(email) {
                     if contains(&body, &form) || contains(headers.as_bytes(), &form) {
                         failures.push(format!("{what}: holds {form:?} outside a redirect"));
