@@ -1,16 +1,14 @@
 //! The servers under measurement, started as processes on loopback ports of their own,
 //! and what the platform sends them.
 
+use doku_testkit::{free_port, wait_healthy};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The project's secret key the servers sign with.
-pub const SECRET: &str = "bench-secret";
-/// The merchant API key.
-pub const API_KEY: &str = "bench-api-key";
-/// The ecommpay project (the test kit's, whose callbacks the load sends).
-pub const PROJECT_ID: u64 = doku_testkit::PROJECT_ID;
+/// The servers run as the test kit's project (whose callbacks the load sends), with its
+/// secret key and merchant API key.
+pub use doku_testkit::{API_KEY, PROJECT_ID, SECRET};
 
 /// A server process under load.
 pub struct Server {
@@ -33,17 +31,12 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-async fn wait_until_up(base: &str, path: &str) {
+/// Waits until the server at `base` answers anything on `/` (the Node.js peer has no
+/// health check).
+async fn wait_until_up(base: &str) {
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while client.get(format!("{base}{path}")).send().await.is_err() {
+    while client.get(format!("{base}/")).send().await.is_err() {
         assert!(Instant::now() < deadline, "{base} did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -80,7 +73,7 @@ pub async fn start_proxy(
         .spawn()
         .expect("start doku-proxy");
     let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(&base, "/healthz").await;
+    wait_healthy(&base).await;
     Server {
         name: name.to_string(),
         child,
@@ -104,7 +97,7 @@ pub async fn start_peer(root: &Path, database_url: &str) -> Server {
         .spawn()
         .expect("start the Node.js peer (npm ci --prefix bench/node)");
     let base = format!("http://127.0.0.1:{port}");
-    wait_until_up(&base, "/").await;
+    wait_until_up(&base).await;
     Server {
         name: "Node.js + express + ecommpay SDK (PostgreSQL)".into(),
         child,

@@ -6,11 +6,11 @@ mod recorder;
 
 pub use recorder::{Exchange, Recorder};
 
+use doku_testkit::free_port;
 use fantoccini::elements::{Element, ShadowRoot};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use std::net::TcpListener as StdListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -250,13 +250,6 @@ fn chromium_binary() -> Option<String> {
             .is_file()
             .then(|| "/usr/bin/chromium".into())
     })
-}
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free loopback port")
 }
 
 /// How many Content-Security-Policy violations browsers have reported to `proxy`

@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used)]
 
 use doku_e2e::{Browser, Exchange, Recorder, release_dist};
-use doku_testkit::{API_KEY, PROJECT_ID, SECRET, StackOptions, start_sandbox};
+use doku_testkit::{API_KEY, PROJECT_ID, SECRET, StackOptions, free_port, start_sandbox};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -104,13 +104,6 @@ impl Drop for ProxyProcess {
         self.child.kill().ok();
         self.child.wait().ok();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap()
 }
 
 async fn merchant(

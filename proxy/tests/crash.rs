@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use doku_testkit::{
-    API_KEY, PROJECT_ID, SECRET, StackOptions, eventually, pay_on_doku, wait_healthy,
+    API_KEY, PROJECT_ID, SECRET, StackOptions, eventually, free_port, pay_on_doku, wait_healthy,
 };
 use ecommpay_sandbox::delivery::{AttemptResult, DeliveryState};
 use serde_json::{Value, json};
@@ -168,11 +168,7 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
     std::fs::write(dir.join("secret"), SECRET).unwrap();
     std::fs::write(dir.join("keys"), API_KEY).unwrap();
     std::fs::write(dir.join("index.html"), "dist").unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut proxy = ProxyProcess {
         port,
         dir: dir.clone(),

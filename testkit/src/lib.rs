@@ -39,6 +39,15 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// A loopback port free right now, for a server started as a separate process (which
+/// binds it itself).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
 /// A new SQLite file in the temp directory.
 pub fn sqlite() -> TestDb {
     let file = std::env::temp_dir().join(format!("{}.db", unique("doku_test")));
