@@ -25,12 +25,6 @@ impl FirstName {
     /// collapsed to one).
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
-        if let Some(found) = collapsed
-            .chars()
-            .find(|c| c.is_control() || is_invisible(*c))
-        {
-            return Err(FieldError::Character { found });
-        }
         if collapsed.is_empty() {
             return Err(FieldError::Required);
         }
