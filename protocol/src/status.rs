@@ -107,6 +107,17 @@ mod tests {
     }
 
     #[test]
+    fn all_lists_every_status_in_declaration_order() {
+        for (i, status) in CheckoutStatus::ALL.into_iter().enumerate() {
+            assert_eq!(status as usize, i, "{status:?}");
+            // A new status stops this compiling until it has its place in ALL.
+            match status {
+                Created | AwaitingRedirect | Pending | Success | Decline | Refunded => {}
+            }
+        }
+    }
+
+    #[test]
     fn moves_only_forward() {
         assert_eq!(
             advance(Created, AwaitingRedirect),
