@@ -23,7 +23,15 @@ impl Pages {
     pub async fn start(root: &Path) -> Pages {
         // Adyen's bundle goes out as its brotli or gzip copy (written by scripts/size.mjs),
         // as our widget's does from the proxy.
-        let adyen = ServeDir::new(root.join("target/bench/adyen"))
+        let bundle = root.join("target/bench/adyen");
+        assert!(
+            ["entry.js.br", "entry.css.br"]
+                .iter()
+                .all(|copy| bundle.join(copy).is_file()),
+            "{} lacks Adyen's compressed bundle: run `doku-bench size` first (make bench does)",
+            bundle.display()
+        );
+        let adyen = ServeDir::new(bundle)
             .precompressed_br()
             .precompressed_gzip()
             .fallback(ServeDir::new(root.join("bench/adyen")));
