@@ -516,7 +516,6 @@ mod tests {
             demo.callback_url.as_deref(),
             Some("http://127.0.0.1:8080/callbacks/ecommpay")
         );
-        assert_eq!(config.listen, DEFAULT_LISTEN);
         assert_eq!(config.base_url(), "http://127.0.0.1:8090");
     }
 

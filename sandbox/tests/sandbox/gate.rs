@@ -115,6 +115,11 @@ async fn without_details_or_return_url_doku_asks_and_confirms() {
     );
     let response = press(&client, &doku_page, "success").await;
     assert_eq!(response.status(), 400, "no payment before the details");
+    let asked = response.text().await.expect("a body");
+    assert!(
+        asked.contains("Enter your name and email before paying."),
+        "{asked}"
+    );
     let response = post_form(
         &client,
         &form_action(&html),
@@ -122,6 +127,12 @@ async fn without_details_or_return_url_doku_asks_and_confirms() {
     )
     .await;
     assert_eq!(response.status(), 400);
+    let refused = response.text().await.expect("a body");
+    assert_eq!(
+        text_of(&refused, "email-error"),
+        "Enter an email address like name@example.com."
+    );
+    assert!(refused.contains(r#"value="Budi""#), "what was typed stays");
     let response = post_form(
         &client,
         &form_action(&html),
@@ -323,14 +334,7 @@ async fn payouts_follow_the_amount_rule_and_limits() {
         ("payout-above", 1_000_000_100, "decline", "20101"),
     ];
     for (payment_id, amount, _, _) in cases {
-        let (status, answer) = gate(
-            &client,
-            &sandbox,
-            DOKU_PAYOUT_PATH,
-            &signed(&payout(TEST, payment_id, amount)),
-        )
-        .await;
-        assert_eq!(status, 200, "{answer}");
+        send_payout(&sandbox, TEST, payment_id, amount).await;
     }
     let callbacks = merchant.callbacks(cases.len()).await;
     for (payment_id, _, status, code) in cases {
