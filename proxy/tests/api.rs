@@ -401,7 +401,7 @@ async fn an_idempotency_key_belongs_to_its_order() {
     for proxy in proxies().await {
         let db = proxy.db.backend;
         let first_order = proxy.order(15_000_000).await;
-        let second_order = proxy.order(15_000_000).await;
+        let second_order = proxy.order(3_500_000).await;
         let (status, first) = proxy.session(&first_order, "shared-key-0001").await;
         assert_eq!(status, 201, "{db}: {first}");
         let (status, second) = proxy.session(&second_order, "shared-key-0001").await;
@@ -410,6 +410,11 @@ async fn an_idempotency_key_belongs_to_its_order() {
             "{db}: another order, another payment: {second}"
         );
         assert_ne!(first["payment_id"], second["payment_id"], "{db}");
+        assert_eq!(
+            (first["amount"].as_u64(), second["amount"].as_u64()),
+            (Some(15_000_000), Some(3_500_000)),
+            "{db}: each payment is its own order's"
+        );
         proxy.stop().await;
     }
 }
@@ -803,8 +808,7 @@ async fn payments_are_reported_as_json_and_csv() {
             .callback(platform_callback(&ids[0], "success", 15_000_000))
             .await;
 
-        let all = proxy.payments("").await;
-        let rows = all;
+        let rows = proxy.payments("").await;
         assert_eq!(rows.len(), 2, "{db}");
         assert_eq!(rows[0]["payment_id"], ids[1].as_str(), "newest first");
         assert_eq!(
@@ -813,6 +817,8 @@ async fn payments_are_reported_as_json_and_csv() {
         );
         let successes = proxy.payments("?status=success&type=purchase").await;
         assert_eq!(successes.len(), 1);
+        assert_eq!(successes[0]["payment_id"], ids[0].as_str(), "{db}");
+        assert!(proxy.payments("?type=payout").await.is_empty(), "{db}");
         let none = proxy.payments("?from=2099-01-01").await;
         assert!(none.is_empty());
         let (status, problem) =
@@ -843,14 +849,6 @@ async fn payments_are_reported_as_json_and_csv() {
             lines[1].contains(",bu***@example.com,") && !text.contains("budi@"),
             "emails masked as in the JSON list: {text}"
         );
-
-        let unauthenticated = proxy
-            .http
-            .get(proxy.url("/api/payments.csv"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(unauthenticated.status(), 401);
         proxy.stop().await;
     }
 }
@@ -920,16 +918,6 @@ async fn pages_metrics_and_health() {
 
     let health = proxy.http.get(proxy.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    assert_eq!(
-        proxy
-            .http
-            .get(proxy.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
     let metrics = proxy.metrics().await;
     assert!(
         metrics.contains("doku_http_requests_total{route=\"/api/orders\",status=\"201\"} 1"),

@@ -261,12 +261,7 @@ async fn payments_are_listed_by_filter_and_counted() {
         let store = Store::connect(&db.url).await.unwrap();
         let mut ids = Vec::new();
         for _ in 0..3 {
-            let order_id = order(&store).await;
-            let payment = store
-                .insert_payment(purchase(&order_id, "k"))
-                .await
-                .unwrap();
-            ids.push(id(&payment).to_string());
+            ids.push(open_payment(&store).await.1);
         }
         store
             .record_callback(
