@@ -353,6 +353,16 @@ impl Fixture {
             .await;
     }
 
+    /// Waits until the form is back with an error line (Pay enabled again); its text.
+    async fn until_form_error(&self, what: &str) -> String {
+        self.until(what, |f| {
+            !f.find(".doku-pay").unwrap().has_attribute("disabled")
+                && !f.text(".doku-form-error").is_empty()
+        })
+        .await;
+        self.text(".doku-form-error")
+    }
+
     async fn ready(&self) {
         self.until("the form", |f| {
             f.find("form.doku-form:not([hidden])").is_some()
@@ -688,12 +698,8 @@ async fn one_attempt_opens_one_session_whatever_the_clicks() {
     fixture.submit();
     fixture.submit();
     fixture.submit();
-    fixture
-        .until("the network error", |f| {
-            f.text(".doku-form-error")
-                .contains("Tidak dapat menghubungi")
-        })
-        .await;
+    let error = fixture.until_form_error("the network error").await;
+    assert!(error.contains("Tidak dapat menghubungi"), "{error}");
     assert_eq!(fixture.backend.calls("open").len(), 1);
     assert!(
         !fixture.find(".doku-pay").unwrap().has_attribute("disabled"),
@@ -774,12 +780,7 @@ async fn a_storage_that_refuses_writes_still_keeps_one_key_per_attempt() {
     );
     fixture.ready().await;
     fixture.submit();
-    fixture
-        .until("the network error", |f| {
-            !f.find(".doku-pay").unwrap().has_attribute("disabled")
-                && !f.text(".doku-form-error").is_empty()
-        })
-        .await;
+    fixture.until_form_error("the network error").await;
     fixture.submit();
     fixture.until_redirect().await;
     drop(full);
@@ -888,19 +889,8 @@ async fn gate_gives_up_when_dokus_redirect_never_comes() {
     *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::AwaitingRedirect, None))];
     let fixture = Fixture::paying(Some("en"), backend, CHROME).await;
     fixture.submit();
-    fixture
-        .until("the deadline (300 ms here)", |f| {
-            !f.find(".doku-pay").unwrap().has_attribute("disabled")
-                && !f.text(".doku-form-error").is_empty()
-        })
-        .await;
-    assert!(
-        fixture
-            .text(".doku-form-error")
-            .contains("not available right now"),
-        "{}",
-        fixture.text(".doku-form-error")
-    );
+    let error = fixture.until_form_error("the deadline (300 ms here)").await;
+    assert!(error.contains("not available right now"), "{error}");
     let error = fixture.event("doku:error");
     assert_eq!(
         (
@@ -957,11 +947,8 @@ async fn unsafe_redirects_never_navigate() {
         let fixture = Fixture::mount(&settings, backend, CHROME);
         fixture.ready().await;
         fixture.submit();
-        fixture
-            .until("the refusal", |f| {
-                f.text(".doku-form-error").contains("safety checks")
-            })
-            .await;
+        let error = fixture.until_form_error("the refusal").await;
+        assert!(error.contains("safety checks"), "{error}");
         assert!(
             fixture.navigator.forms.borrow().is_empty(),
             "{description} must not navigate"
@@ -1277,12 +1264,11 @@ async fn another_customers_payment_in_progress_is_explained() {
     );
     fixture.ready().await;
     fixture.submit();
-    fixture
-        .until("the explanation", |f| {
-            f.text(".doku-form-error")
-                .contains("Someone else is paying this order")
-        })
-        .await;
+    let error = fixture.until_form_error("the explanation").await;
+    assert!(
+        error.contains("Someone else is paying this order"),
+        "{error}"
+    );
     assert_eq!(
         fixture.event("doku:error").get("code").map(String::as_str),
         Some("payment_in_progress")
