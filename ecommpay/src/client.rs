@@ -103,7 +103,7 @@ impl GateClient {
                 signature: None,
             },
         };
-        let body = self.post(STATUS_PATH, &request).await?;
+        let (_, body) = self.post(STATUS_PATH, &request).await?;
         verify_callback(&body, &self.signer).map_err(GateError::Signature)
     }
 
@@ -112,18 +112,22 @@ impl GateClient {
         path: &str,
         request: &T,
     ) -> Result<GateResponse, GateError> {
-        let body = self.post(path, request).await?;
+        let (status, body) = self.post(path, request).await?;
         let response: GateResponse =
             serde_json::from_slice(&body).map_err(|e| GateError::Decode(e.to_string()))?;
         if response.is_accepted() {
             Ok(response)
         } else {
-            Err(refusal(200, &body))
+            Err(refused(status, Some(response), &body))
         }
     }
 
-    /// Signs and POSTs `request`; the body of a 2xx answer, else the refusal.
-    async fn post<T: Serialize>(&self, path: &str, request: &T) -> Result<Vec<u8>, GateError> {
+    /// Signs and POSTs `request`; the status and body of a 2xx answer, else the refusal.
+    async fn post<T: Serialize>(
+        &self,
+        path: &str,
+        request: &T,
+    ) -> Result<(u16, Vec<u8>), GateError> {
         let body = self
             .signer
             .sign_gate(request)
@@ -149,17 +153,18 @@ impl GateClient {
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(classify)?.to_vec();
         if (200..300).contains(&status) {
-            Ok(body)
+            Ok((status, body))
         } else {
-            Err(refusal(status, &body))
+            Err(refused(status, serde_json::from_slice(&body).ok(), &body))
         }
     }
 }
 
-/// A refused request: the platform's code and message if the body has them.
-fn refusal(status: u16, body: &[u8]) -> GateError {
-    match serde_json::from_slice::<GateResponse>(body) {
-        Ok(GateResponse {
+/// A refused request: the platform's code and message if its answer (`response`, read
+/// from `body`) has them, else the HTTP status and the start of the body.
+fn refused(status: u16, response: Option<GateResponse>, body: &[u8]) -> GateError {
+    match response {
+        Some(GateResponse {
             code: Some(code),
             message,
             ..
