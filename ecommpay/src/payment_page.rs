@@ -416,15 +416,27 @@ mod tests {
 
     #[test]
     fn every_field_is_a_named_parameter() {
-        let mut request = doku_request();
-        request.language_code = Some("id".into());
-        request.payment_description = Some("Kopi".into());
-        request.merchant_callback_url = Some("https://shop.example/cb".into());
-        request.redirect_success_url = Some("https://shop.example/ok".into());
-        request.redirect_success_mode = Some(RedirectMode::ParentPage);
-        request.redirect_fail_url = Some("https://shop.example/no".into());
-        request.redirect_fail_mode = Some(RedirectMode::BlankPage);
-        request.best_before = Some("2055-05-05T00:00:00+07:00".into());
+        // Every field set, written out without `..`: a new field stops this compiling
+        // until it is set here, and then fails the check until it is in NAMED.
+        let request = PaymentPageRequest {
+            project_id: 120,
+            payment_id: "580".into(),
+            payment_amount: 100_000,
+            payment_currency: "IDR".into(),
+            customer_id: "customer1".into(),
+            customer_first_name: Some("Hasan".into()),
+            customer_email: Some("prasetyo@example.com".into()),
+            force_payment_method: Some("doku".into()),
+            language_code: Some("id".into()),
+            payment_description: Some("Kopi".into()),
+            merchant_callback_url: Some("https://shop.example/cb".into()),
+            redirect_success_url: Some("https://shop.example/ok".into()),
+            redirect_success_mode: Some(RedirectMode::ParentPage),
+            redirect_fail_url: Some("https://shop.example/no".into()),
+            redirect_fail_mode: Some(RedirectMode::BlankPage),
+            best_before: Some("2055-05-05T00:00:00+07:00".into()),
+            extra: Map::new(),
+        };
         let names: Vec<String> = request
             .params()
             .unwrap()
