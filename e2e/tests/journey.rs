@@ -278,6 +278,11 @@ async fn the_policy_holds_and_its_violations_are_reported() {
         .await
         .unwrap();
     assert_eq!(pwned, Value::Bool(true), "the inline script did not run");
+    assert_eq!(
+        csp_violations(&stack.proxy).await,
+        2,
+        "one report each for the image and the script, nothing else"
+    );
     browser.close().await;
     stack.stop().await;
 }
