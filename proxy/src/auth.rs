@@ -23,7 +23,7 @@ pub async fn merchant_only(
 }
 
 /// Accepts the request if it carries one of `keys` as a bearer token.
-pub fn require_merchant(headers: &HeaderMap, keys: &[SecretKey]) -> Result<(), ApiError> {
+fn require_merchant(headers: &HeaderMap, keys: &[SecretKey]) -> Result<(), ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())

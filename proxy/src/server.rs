@@ -236,8 +236,9 @@ async fn security_headers(
     response
 }
 
-/// The largest CSP report accepted; browsers send a few hundred bytes.
-const MAX_CSP_REPORT_BYTES: usize = 16 * 1024;
+/// The largest CSP report accepted; browsers send a few hundred bytes, so anyone posting
+/// more than this (less than other bodies may be) is not a browser reporting.
+const MAX_CSP_REPORT_BYTES: usize = 4 * 1024;
 
 /// `POST /csp-reports`: a browser reporting that a page of ours broke its
 /// Content-Security-Policy. Logged and counted (`doku_csp_violations_total`), so a
