@@ -22,7 +22,9 @@ use std::process::{Child, Command, Stdio};
 const SECRETS: [&str; 3] = [SECRET, API_KEY, "sandbox-demo-secret"];
 
 /// The `doku-proxy` binary next to this test's (`cargo build -p doku-proxy`; `make
-/// test-e2e` builds it).
+/// test-e2e` builds it), refused if any source it is built from is newer: the scan must
+/// not look at a stale one. (Building it from here would rebuild shared dependencies
+/// with other features on every run.)
 fn proxy_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let binary = exe
@@ -30,11 +32,35 @@ fn proxy_binary() -> PathBuf {
         .and_then(Path::parent)
         .unwrap()
         .join("doku-proxy");
-    assert!(
-        binary.is_file(),
-        "{} is missing: run `cargo build -p doku-proxy` first (make test-e2e does)",
-        binary.display()
-    );
+    let built = std::fs::metadata(&binary)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `cargo build -p doku-proxy` first",
+                binary.display()
+            )
+        });
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut pending: Vec<PathBuf> = [
+        "proxy/src",
+        "proxy/migrations",
+        "ecommpay/src",
+        "protocol/src",
+    ]
+    .iter()
+    .map(|dir| workspace.join(dir))
+    .collect();
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else if std::fs::metadata(&path).and_then(|m| m.modified()).unwrap() > built {
+            panic!(
+                "{} is older than {}: run `cargo build -p doku-proxy` first",
+                binary.display(),
+                path.display()
+            );
+        }
+    }
     binary
 }
 
