@@ -43,16 +43,22 @@ pub fn callback(data: &[u8]) {
 }
 
 /// Any JSON value: flattened and signed without panicking; the signature verifies, and
-/// signing is deterministic.
+/// the keys never signed (`signature`, `frame_mode`) change nothing when set on an object.
 pub fn signature(data: &[u8]) {
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
     };
     let signer = Signer::new(data.get(..8).unwrap_or(b"key"));
-    let text = string_to_sign(&value);
-    assert_eq!(text, string_to_sign(&value));
     let signature = signer.sign_value(&value);
     assert!(signer.verify_value(&value, &signature));
+    if let Value::Object(object) = &value {
+        let mut marked = object.clone();
+        marked.insert("signature".into(), Value::String("anything".into()));
+        marked.insert("frame_mode".into(), Value::from(data.len()));
+        let marked = Value::Object(marked);
+        assert_eq!(string_to_sign(&marked), string_to_sign(&value));
+        assert_eq!(signer.sign_value(&marked), signature);
+    }
 }
 
 /// A `redirect_data` as the widget receives it: validated without panicking; an
