@@ -173,6 +173,37 @@ async fn concurrent_inserts_for_one_order_make_one_payment() {
 }
 
 #[tokio::test]
+async fn concurrent_inserts_for_distinct_orders_are_all_stored() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let mut orders = Vec::new();
+        for _ in 0..100 {
+            orders.push(order(&store).await);
+        }
+        // Written in batches as they queue; each answered once its row is committed.
+        let tasks: Vec<_> = orders
+            .iter()
+            .map(|order_id| {
+                let store = store.clone();
+                let new = purchase(order_id, "key");
+                tokio::spawn(async move { store.insert_payment(new).await.unwrap() })
+            })
+            .collect();
+        for (order_id, task) in orders.iter().zip(tasks) {
+            let Inserted::New(payment) = task.await.unwrap() else {
+                panic!(
+                    "{}: the payment for {order_id} was not stored as new",
+                    db.backend
+                );
+            };
+            let stored = store.payment(&payment.id).await.unwrap();
+            assert_eq!(stored, Some(payment), "{}", db.backend);
+        }
+        store.close().await;
+    }
+}
+
+#[tokio::test]
 async fn callbacks_apply_once_and_only_forward_and_are_all_recorded() {
     for db in support::databases().await {
         let store = Store::connect(&db.url).await.unwrap();

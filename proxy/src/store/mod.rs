@@ -4,6 +4,7 @@
 //! milliseconds, and compare-and-set updates (a `version` column) instead of row locks.
 
 mod callbacks;
+mod group_insert;
 mod orders;
 mod payments;
 mod reports;
@@ -15,6 +16,7 @@ pub use payments::{
 };
 pub use reports::{PaymentFilter, StatusCount};
 
+use group_insert::GroupInsert;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
@@ -53,6 +55,8 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// New payments go through here, written in batches.
+    inserts: GroupInsert,
 }
 
 impl Store {
@@ -112,7 +116,10 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
-        Ok(Store { pool })
+        Ok(Store {
+            inserts: GroupInsert::start(pool.clone()),
+            pool,
+        })
     }
 
     /// Whether the database answers.

@@ -1,7 +1,8 @@
 //! Payments: purchases (one live payment per order at most) and payouts, and the one
 //! way their status changes: forward, by compare-and-set on `version`.
 
-use super::orders::{from_i64, to_i64};
+use super::group_insert::PaymentRow;
+use super::orders::from_i64;
 use super::{Store, StoreError, now_millis};
 use doku_protocol::{CheckoutStatus, Currency, Transition, UncheckedRedirect};
 use sqlx::any::AnyRow;
@@ -183,6 +184,34 @@ pub struct StatusUpdate {
 }
 
 impl Payment {
+    /// `new` as stored at `now`: version 0, never checked.
+    pub(super) fn created(new: NewPayment, now: i64) -> Payment {
+        Payment {
+            id: new.id,
+            kind: new.kind,
+            mode: new.mode,
+            order_id: new.order_id,
+            idempotency_key: new.idempotency_key,
+            payout_ref: new.payout_ref,
+            amount: new.amount,
+            currency: new.currency,
+            customer: new.customer,
+            account: new.account,
+            status: new.status,
+            platform_status: None,
+            code: None,
+            message: None,
+            redirect: new.redirect,
+            created_at: now,
+            updated_at: now,
+            expires_at: new.expires_at,
+            next_check_at: Some(new.next_check_at),
+            check_attempts: 0,
+            lease_until: None,
+            version: 0,
+        }
+    }
+
     /// Applies `update` if it moves the payment forward; a redirect is recorded the first
     /// time it arrives. Returns what happened to the status.
     pub fn apply(&mut self, update: &StatusUpdate) -> Transition {
@@ -214,7 +243,7 @@ impl Payment {
     }
 
     /// The column that keeps one live purchase per order: the order while not final.
-    fn open_order_id(&self) -> Option<&str> {
+    pub(super) fn open_order_id(&self) -> Option<&str> {
         match (self.kind, self.status.is_final()) {
             (PaymentKind::Purchase, false) => self.order_id.as_deref(),
             _ => None,
@@ -244,72 +273,18 @@ impl Store {
     /// returned instead. Safe under concurrent requests: the database's unique
     /// constraints decide, and the loser reads the winner.
     pub async fn insert_payment(&self, new: NewPayment) -> Result<Inserted, StoreError> {
-        let now = now_millis();
-        let payment = Payment {
-            id: new.id,
-            kind: new.kind,
-            mode: new.mode,
-            order_id: new.order_id,
-            idempotency_key: new.idempotency_key,
-            payout_ref: new.payout_ref,
-            amount: new.amount,
-            currency: new.currency,
-            customer: new.customer,
-            account: new.account,
-            status: new.status,
-            platform_status: None,
-            code: None,
-            message: None,
-            redirect: new.redirect,
-            created_at: now,
-            updated_at: now,
-            expires_at: new.expires_at,
-            next_check_at: Some(new.next_check_at),
-            check_attempts: 0,
-            lease_until: None,
-            version: 0,
-        };
-        // The new payment goes straight in; a unique constraint turning it away (ON
-        // CONFLICT DO NOTHING) means an equivalent payment exists. If that one settled
-        // (freeing the order) before we could read it, the insert is tried again.
+        let payment = Payment::created(new, now_millis());
+        // The new payment goes straight in (with whatever other inserts are waiting); a
+        // unique constraint turning it away (ON CONFLICT DO NOTHING) means an equivalent
+        // payment exists. If that one settled (freeing the order) before we could read
+        // it, the insert is tried again.
+        let mut row = PaymentRow::new(payment)?;
         for _ in 0..MAX_CAS_ATTEMPTS {
-            let inserted = sqlx::query(&format!(
-                "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-                  $20, $21, $22, $23, $24, $25, $26, $27) ON CONFLICT DO NOTHING"
-            ))
-            .bind(&payment.id)
-            .bind(payment.kind.as_str())
-            .bind(payment.mode.as_str())
-            .bind(payment.order_id.as_deref())
-            .bind(payment.idempotency_key.as_deref())
-            .bind(payment.payout_ref.as_deref())
-            .bind(to_i64(payment.amount)?)
-            .bind(payment.currency.as_str())
-            .bind(&payment.customer.id)
-            .bind(payment.customer.first_name.as_deref())
-            .bind(payment.customer.email.as_deref())
-            .bind(payment.customer.ip.as_deref())
-            .bind(payment.account.as_ref().map(|a| a.number.clone()))
-            .bind(payment.account.as_ref().map(|a| a.name.clone()))
-            .bind(payment.status.as_str())
-            .bind(payment.platform_status.as_deref())
-            .bind(payment.code.as_deref())
-            .bind(payment.message.as_deref())
-            .bind(redirect_json(&payment.redirect)?)
-            .bind(payment.created_at)
-            .bind(payment.updated_at)
-            .bind(payment.expires_at)
-            .bind(payment.next_check_at)
-            .bind(payment.check_attempts)
-            .bind(payment.lease_until)
-            .bind(payment.version)
-            .bind(payment.open_order_id())
-            .execute(&self.pool)
-            .await?;
-            if inserted.rows_affected() == 1 {
-                return Ok(Inserted::New(payment));
+            let (returned, stored) = self.inserts.insert(row).await?;
+            if stored {
+                return Ok(Inserted::New(returned.into_payment()));
             }
+            let payment = returned.payment();
             let existing = self
                 .equivalent_payment(
                     &payment.order_id,
@@ -320,10 +295,11 @@ impl Store {
             if let Some(existing) = existing {
                 return Ok(Inserted::Existing(existing));
             }
+            row = returned;
         }
         Err(StoreError::Contention(format!(
             "payment {} was turned away but nothing equivalent stayed",
-            payment.id
+            row.payment().id
         )))
     }
 
@@ -508,7 +484,9 @@ pub(super) fn read_payment(row: &AnyRow) -> Result<Payment, StoreError> {
     })
 }
 
-fn redirect_json(redirect: &Option<UncheckedRedirect>) -> Result<Option<String>, StoreError> {
+pub(super) fn redirect_json(
+    redirect: &Option<UncheckedRedirect>,
+) -> Result<Option<String>, StoreError> {
     redirect
         .as_ref()
         .map(|r| serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string())))

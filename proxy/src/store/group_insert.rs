@@ -1,0 +1,310 @@
+//! Group commit for new payments. Concurrent inserts are written together by one writer
+//! task, as one multi-row `INSERT` (one statement, so one commit and one round trip). A
+//! lone insert goes out at once; inserts that arrive while a write is in flight queue and
+//! go out together when it ends, so batches grow with the load and cost nothing when
+//! there is none. Each caller hears back only once its row is committed (or turned away).
+
+use super::payments::{COLUMNS, Payment, redirect_json};
+use super::{StoreError, orders::to_i64};
+use sqlx::AnyPool;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use std::collections::HashSet;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most rows one statement carries (27 parameters each, well under both databases'
+/// limits).
+const MAX_BATCH: usize = 64;
+/// Inserts waiting for the writer before callers wait to queue.
+const QUEUE: usize = 1024;
+/// Columns per row: [`COLUMNS`] and `open_order_id`.
+const PARAMETERS_PER_ROW: usize = 27;
+
+/// A payment ready to be written: its values already converted for the database, so
+/// writing it cannot fail for the payment's own sake.
+pub(super) struct PaymentRow {
+    payment: Payment,
+    amount: i64,
+    redirect: Option<String>,
+}
+
+impl PaymentRow {
+    /// The row for `payment`, or why it cannot be stored.
+    pub(super) fn new(payment: Payment) -> Result<PaymentRow, StoreError> {
+        Ok(PaymentRow {
+            amount: to_i64(payment.amount)?,
+            redirect: redirect_json(&payment.redirect)?,
+            payment,
+        })
+    }
+
+    /// The payment this row stores.
+    pub(super) fn payment(&self) -> &Payment {
+        &self.payment
+    }
+
+    /// The payment, once written.
+    pub(super) fn into_payment(self) -> Payment {
+        self.payment
+    }
+
+    /// Binds the row's values, in the order of [`COLUMNS`] and `open_order_id`.
+    fn bind<'q>(
+        &'q self,
+        query: Query<'q, sqlx::Any, AnyArguments<'q>>,
+    ) -> Query<'q, sqlx::Any, AnyArguments<'q>> {
+        let p = &self.payment;
+        query
+            .bind(&p.id)
+            .bind(p.kind.as_str())
+            .bind(p.mode.as_str())
+            .bind(p.order_id.as_deref())
+            .bind(p.idempotency_key.as_deref())
+            .bind(p.payout_ref.as_deref())
+            .bind(self.amount)
+            .bind(p.currency.as_str())
+            .bind(&p.customer.id)
+            .bind(p.customer.first_name.as_deref())
+            .bind(p.customer.email.as_deref())
+            .bind(p.customer.ip.as_deref())
+            .bind(p.account.as_ref().map(|a| a.number.as_str()))
+            .bind(p.account.as_ref().map(|a| a.name.as_str()))
+            .bind(p.status.as_str())
+            .bind(p.platform_status.as_deref())
+            .bind(p.code.as_deref())
+            .bind(p.message.as_deref())
+            .bind(self.redirect.as_deref())
+            .bind(p.created_at)
+            .bind(p.updated_at)
+            .bind(p.expires_at)
+            .bind(p.next_check_at)
+            .bind(p.check_attempts)
+            .bind(p.lease_until)
+            .bind(p.version)
+            .bind(p.open_order_id())
+    }
+}
+
+/// An insert waiting for the writer, and where its outcome goes.
+struct Waiting {
+    row: PaymentRow,
+    /// The row back, and whether it was stored (`false`: a unique constraint turned it
+    /// away).
+    reply: oneshot::Sender<Result<(PaymentRow, bool), StoreError>>,
+}
+
+/// The way to the writer task; cloned with the store.
+#[derive(Debug, Clone)]
+pub(super) struct GroupInsert {
+    queue: mpsc::Sender<Waiting>,
+}
+
+impl GroupInsert {
+    /// Starts the writer for `pool`. It stops once every clone of the returned value is
+    /// gone.
+    pub(super) fn start(pool: AnyPool) -> GroupInsert {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(pool, waiting));
+        GroupInsert { queue }
+    }
+
+    /// Inserts `row` unless a unique constraint turns it away (`ON CONFLICT DO
+    /// NOTHING`); returns it with whether it was stored, once that is committed.
+    pub(super) async fn insert(&self, row: PaymentRow) -> Result<(PaymentRow, bool), StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
+        self.queue
+            .send(Waiting { row, reply })
+            .await
+            .map_err(|_| stopped())?;
+        outcome.await.map_err(|_| stopped())?
+    }
+}
+
+/// The writer: takes whatever is waiting (up to [`MAX_BATCH`]) and writes it together.
+async fn write_batches(pool: AnyPool, mut queue: mpsc::Receiver<Waiting>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        write_batch(&pool, &mut batch).await;
+    }
+}
+
+/// Writes `batch` in one statement and answers (and removes) each of its inserts.
+async fn write_batch(pool: &AnyPool, batch: &mut Vec<Waiting>) {
+    let rows: Vec<&PaymentRow> = batch.iter().map(|waiting| &waiting.row).collect();
+    match insert_rows(pool, &rows).await {
+        Ok(stored) => {
+            for Waiting { row, reply } in batch.drain(..) {
+                let was_stored = stored.contains(&row.payment.id);
+                reply.send(Ok((row, was_stored))).ok();
+            }
+        }
+        Err(error) if batch.len() == 1 => {
+            if let Some(Waiting { reply, .. }) = batch.pop() {
+                reply.send(Err(StoreError::Database(error))).ok();
+            }
+        }
+        // One row the database refuses (say, for an unknown order) must not fail the
+        // others: each is written alone, and gets its own outcome.
+        Err(error) => {
+            tracing::debug!(%error, rows = batch.len(), "batched insert failed; inserting one by one");
+            for Waiting { row, reply } in batch.drain(..) {
+                let outcome = match insert_rows(pool, &[&row]).await {
+                    Ok(stored) => {
+                        let was_stored = stored.contains(&row.payment.id);
+                        Ok((row, was_stored))
+                    }
+                    Err(error) => Err(StoreError::Database(error)),
+                };
+                reply.send(outcome).ok();
+            }
+        }
+    }
+}
+
+/// Inserts `rows` in one statement; returns the ids of those stored.
+async fn insert_rows(pool: &AnyPool, rows: &[&PaymentRow]) -> Result<HashSet<String>, sqlx::Error> {
+    let placeholders: Vec<String> = (0..rows.len())
+        .map(|row| {
+            let first = row * PARAMETERS_PER_ROW + 1;
+            let list: Vec<String> = (first..first + PARAMETERS_PER_ROW)
+                .map(|n| format!("${n}"))
+                .collect();
+            format!("({})", list.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES {} \
+         ON CONFLICT DO NOTHING RETURNING id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        query = row.bind(query);
+    }
+    let stored = query.fetch_all(pool).await?;
+    stored
+        .iter()
+        .map(|row| sqlx::Row::try_get::<String, _>(row, 0))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::payments::NewPayment;
+    use crate::store::{Customer, Mode, NewOrder, PaymentKind, Store};
+    use doku_protocol::{CheckoutStatus, Currency, Kyc, OrderAmount};
+
+    fn row(order_id: &str, key: &str) -> PaymentRow {
+        let new = NewPayment {
+            id: crate::ids::new_id("pay"),
+            kind: PaymentKind::Purchase,
+            mode: Mode::PaymentPage,
+            order_id: Some(order_id.into()),
+            idempotency_key: Some(key.into()),
+            payout_ref: None,
+            amount: 15_000_000,
+            currency: Currency::IDR,
+            customer: Customer {
+                id: "cust-1".into(),
+                first_name: Some("Budi".into()),
+                email: Some("budi@example.com".into()),
+                ip: None,
+            },
+            account: None,
+            status: CheckoutStatus::Pending,
+            redirect: None,
+            expires_at: 60_000,
+            next_check_at: 60_000,
+        };
+        PaymentRow::new(Payment::created(new, 0)).expect("a valid row")
+    }
+
+    async fn order(store: &Store) -> String {
+        let order = NewOrder {
+            amount: OrderAmount::parse(15_000_000, "IDR", Kyc::Before).expect("an amount"),
+            description: "Kopi Toraja".into(),
+            customer_id: None,
+        };
+        store.insert_order(order).await.expect("an order").id
+    }
+
+    /// Writes `rows` as one batch; returns each insert's outcome (stored or not).
+    async fn write(store: &Store, rows: Vec<PaymentRow>) -> Vec<Result<bool, StoreError>> {
+        let mut answers = Vec::new();
+        let mut batch = Vec::new();
+        for row in rows {
+            let (reply, answer) = oneshot::channel();
+            batch.push(Waiting { row, reply });
+            answers.push(answer);
+        }
+        write_batch(&store.pool, &mut batch).await;
+        assert!(batch.is_empty(), "every insert is answered");
+        let mut outcomes = Vec::new();
+        for answer in answers {
+            let outcome = answer.await.expect("an answer");
+            outcomes.push(outcome.map(|(_, stored)| stored));
+        }
+        outcomes
+    }
+
+    #[tokio::test]
+    async fn one_statement_stores_a_batch_and_turns_away_what_conflicts_within_it() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let (first, second) = (order(&store).await, order(&store).await);
+            // Two live payments for the first order in one batch: the second waits.
+            let rows = vec![
+                row(&first, "key-a"),
+                row(&first, "key-b"),
+                row(&second, "key-a"),
+            ];
+            let ids: Vec<String> = rows.iter().map(|r| r.payment().id.clone()).collect();
+            let outcomes = write(&store, rows).await;
+            let outcomes: Vec<bool> = outcomes.into_iter().map(|o| o.expect("written")).collect();
+            assert_eq!(outcomes, [true, false, true], "{}", db.backend);
+            for (id, expected) in ids.iter().zip(outcomes) {
+                let found = store.payment(id).await.expect("a read").is_some();
+                assert_eq!(found, expected, "{}: {id}", db.backend);
+            }
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_row_the_database_refuses_fails_alone() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let known = order(&store).await;
+            // No such order: the foreign key refuses the row, and with it the statement.
+            let orphan = row("ord_missing", "key-a");
+            let good = row(&known, "key-a");
+            let (orphan_id, good_id) = (orphan.payment().id.clone(), good.payment().id.clone());
+            let outcomes = write(&store, vec![orphan, good]).await;
+            assert!(
+                matches!(outcomes[0], Err(StoreError::Database(_))),
+                "{}: {:?}",
+                db.backend,
+                outcomes[0]
+            );
+            assert!(
+                matches!(outcomes[1], Ok(true)),
+                "{}: {:?}",
+                db.backend,
+                outcomes[1]
+            );
+            assert!(store.payment(&orphan_id).await.expect("a read").is_none());
+            assert!(store.payment(&good_id).await.expect("a read").is_some());
+
+            // Alone, the refused row gets the database's error too.
+            let outcomes = write(&store, vec![row("ord_missing", "key-b")]).await;
+            assert!(
+                matches!(outcomes[0], Err(StoreError::Database(_))),
+                "{}",
+                db.backend
+            );
+            store.close().await;
+        }
+    }
+}
