@@ -76,7 +76,7 @@ pub async fn hosted_checkout(
     ApiPath(order_id): ApiPath,
 ) -> Result<Response, ApiError> {
     let order = match find_order(&app, &order_id).await {
-        Ok((order, _)) => order,
+        Ok(order) => order,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             let body = "<h1>Payment link not found</h1><p>This payment link does not exist. Ask the shop for a new one.</p>";
             return Ok((

@@ -147,6 +147,131 @@ async fn the_same_key_or_a_live_payment_returns_the_existing_payment() {
 }
 
 #[tokio::test]
+async fn a_paid_order_takes_no_new_payment() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let (order_id, paid_id) = open_payment(&store).await;
+        let success = update(CheckoutStatus::Success, "success");
+        store
+            .record_callback(Some(&paid_id), "{}", &success)
+            .await
+            .unwrap();
+        // However the new attempt comes, the paid payment answers it: the database
+        // refuses a second payment, so no check racing the success can let one through.
+        for (key, status) in [("k", "success"), ("another-key", "success")] {
+            let again = store
+                .insert_payment(purchase(&order_id, key))
+                .await
+                .unwrap();
+            let Inserted::Existing(existing) = again else {
+                panic!("{}: a paid order took a new payment", db.backend);
+            };
+            assert_eq!(
+                (existing.id.as_str(), existing.status.as_str()),
+                (paid_id.as_str(), status)
+            );
+        }
+        let refund = update(CheckoutStatus::Refunded, "refunded");
+        store
+            .record_callback(Some(&paid_id), "{}", &refund)
+            .await
+            .unwrap();
+        let after_refund = store
+            .insert_payment(purchase(&order_id, "third-key"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(&after_refund, Inserted::Existing(p) if p.id == paid_id),
+            "{}: {after_refund:?}",
+            db.backend
+        );
+        store.close().await;
+    }
+}
+
+/// Which order each payment holds, straight from the table.
+async fn holders(pool: &sqlx::AnyPool, ids: &[&str]) -> Vec<Option<String>> {
+    let mut held = Vec::new();
+    for id in ids {
+        let order: Option<String> =
+            sqlx::query_scalar("SELECT open_order_id FROM payments WHERE id = $1")
+                .bind(*id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        held.push(order);
+    }
+    held
+}
+
+#[tokio::test]
+async fn the_migration_gives_paid_purchases_their_order_back() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        let (success, decline) = (
+            update(CheckoutStatus::Success, "success"),
+            update(CheckoutStatus::Decline, "decline"),
+        );
+        // Rows as the schema before this change left them: a final payment held nothing.
+        let settle = async |order_id: &str, key: &str, to: &StatusUpdate| -> String {
+            let id = id(&store.insert_payment(purchase(order_id, key)).await.unwrap()).to_string();
+            store.record_callback(Some(&id), "{}", to).await.unwrap();
+            sqlx::query("UPDATE payments SET open_order_id = NULL WHERE id = $1")
+                .bind(&id)
+                .execute(&pool)
+                .await
+                .unwrap();
+            id
+        };
+        let (paid_order, twice_paid_order, reopened_order, declined_order) = (
+            order(&store).await,
+            order(&store).await,
+            order(&store).await,
+            order(&store).await,
+        );
+        let paid = settle(&paid_order, "k", &success).await;
+        let first = settle(&twice_paid_order, "k1", &success).await;
+        let second = settle(&twice_paid_order, "k2", &success).await;
+        let (first, second) = (first.clone().min(second.clone()), first.max(second));
+        let reopened = settle(&reopened_order, "k1", &success).await;
+        let live = store
+            .insert_payment(purchase(&reopened_order, "k2"))
+            .await
+            .unwrap();
+        let declined = settle(&declined_order, "k", &decline).await;
+
+        let migration = match db.backend {
+            "sqlite" => {
+                include_str!("../migrations/sqlite/0004_paid_payments_hold_their_order.sql")
+            }
+            _ => include_str!("../migrations/postgres/0004_paid_payments_hold_their_order.sql"),
+        };
+        sqlx::raw_sql(migration).execute(&pool).await.unwrap();
+
+        let ids = [
+            paid.as_str(),
+            &first,
+            &second,
+            &reopened,
+            id(&live),
+            &declined,
+        ];
+        let expected = [
+            Some(paid_order.clone()),
+            Some(twice_paid_order.clone()),
+            None,
+            None,
+            Some(reopened_order.clone()),
+            None,
+        ];
+        assert_eq!(holders(&pool, &ids).await, expected, "{}", db.backend);
+        pool.close().await;
+        store.close().await;
+    }
+}
+
+#[tokio::test]
 async fn concurrent_inserts_for_one_order_make_one_payment() {
     for db in support::databases().await {
         let store = Store::connect(&db.url).await.unwrap();

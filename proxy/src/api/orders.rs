@@ -116,22 +116,40 @@ pub fn is_order_id(id: &str) -> bool {
     id.len() <= 64 && !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// Loads order `id`, or answers 404 naming `order_id`.
+pub async fn find_order(app: &SharedApp, id: &str) -> Result<Order, ApiError> {
+    checked_order_id(id)?;
+    app.store
+        .order(id)
+        .await?
+        .ok_or_else(|| order_not_found(id))
+}
+
 /// Loads order `id` and whether it is paid, or answers 404 naming `order_id`.
-pub async fn find_order(app: &SharedApp, id: &str) -> Result<(Order, bool), ApiError> {
-    let not_found = || {
-        ApiError::not_found(
-            "order_not_found",
-            format!("there is no order {id:?}"),
-            Some("order_id"),
-        )
-    };
-    if !is_order_id(id) {
-        return Err(not_found());
-    }
+async fn find_order_and_paid(app: &SharedApp, id: &str) -> Result<(Order, bool), ApiError> {
+    checked_order_id(id)?;
     app.store
         .order_for_checkout(id)
         .await?
-        .ok_or_else(not_found)
+        .ok_or_else(|| order_not_found(id))
+}
+
+/// Turns away (as not found) what does not have the shape of an order id, so it never
+/// reaches the database.
+fn checked_order_id(id: &str) -> Result<(), ApiError> {
+    if is_order_id(id) {
+        Ok(())
+    } else {
+        Err(order_not_found(id))
+    }
+}
+
+fn order_not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "order_not_found",
+        format!("there is no order {id:?}"),
+        Some("order_id"),
+    )
 }
 
 /// `GET /api/checkout/orders/{order_id}`: what the widget shows before payment.
@@ -139,7 +157,7 @@ pub async fn view(
     State(app): State<SharedApp>,
     ApiPath(order_id): ApiPath,
 ) -> Result<Json<OrderView>, ApiError> {
-    let (order, paid) = find_order(&app, &order_id).await?;
+    let (order, paid) = find_order_and_paid(&app, &order_id).await?;
     Ok(Json(OrderView {
         order_id: order.id,
         amount: order.amount.minor,

@@ -1,6 +1,7 @@
 //! Checkout sessions: the widget opens (or finds) the payment for an order, then asks
 //! for its status. One idempotency key, or one live payment per order, means one
-//! payment however often the customer clicks, retries or reloads.
+//! payment however often the customer clicks, retries or reloads; a paid order takes
+//! none (its payment holds the order in the database, see `Payment::open_order_id`).
 
 use super::orders::find_order;
 use crate::app::SharedApp;
@@ -148,16 +149,8 @@ pub async fn create(
             })
         })
         .transpose()?;
-    let (order, paid) = find_order(&app, body.order_id.trim()).await?;
+    let order = find_order(&app, body.order_id.trim()).await?;
     let return_page = return_page(&app, body.return_url.as_deref(), &order.id)?;
-    if paid {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "order_paid",
-            format!("order {} is already paid", order.id),
-            Some("order_id"),
-        ));
-    }
 
     let now = now_millis();
     let config = &app.config;
@@ -203,6 +196,20 @@ pub async fn create(
 
     let (status, payment) = match app.store.insert_payment(new).await? {
         Inserted::New(payment) => (StatusCode::CREATED, payment),
+        // The paid payment holds the order for good.
+        Inserted::Existing(payment)
+            if matches!(
+                payment.status,
+                CheckoutStatus::Success | CheckoutStatus::Refunded
+            ) =>
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "order_paid",
+                format!("order {} is already paid", order.id),
+                Some("order_id"),
+            ));
+        }
         // The same attempt again, or the same customer in another tab: continue it.
         Inserted::Existing(payment)
             if payment.idempotency_key.as_deref() == Some(key.as_str())

@@ -1,4 +1,4 @@
-//! Payments: purchases (one live payment per order at most) and payouts, and the one
+//! Payments: purchases (per order at most one that is live or paid) and payouts, and the one
 //! way their status changes: forward, by compare-and-set on `version`.
 
 use super::group_insert::PaymentRow;
@@ -242,10 +242,20 @@ impl Payment {
         transition
     }
 
-    /// The column that keeps one live purchase per order: the order while not final.
+    /// The column that keeps one purchase per order going: the order while the purchase
+    /// is live, and for good once it paid (a paid order takes no new payment); only a
+    /// declined purchase lets go of it.
     pub(super) fn open_order_id(&self) -> Option<&str> {
-        match (self.kind, self.status.is_final()) {
-            (PaymentKind::Purchase, false) => self.order_id.as_deref(),
+        let holds = match self.status {
+            CheckoutStatus::Created
+            | CheckoutStatus::AwaitingRedirect
+            | CheckoutStatus::Pending
+            | CheckoutStatus::Success
+            | CheckoutStatus::Refunded => true,
+            CheckoutStatus::Decline => false,
+        };
+        match self.kind {
+            PaymentKind::Purchase if holds => self.order_id.as_deref(),
             _ => None,
         }
     }
@@ -256,7 +266,7 @@ impl Payment {
 pub enum Inserted {
     /// Stored as new.
     New(Payment),
-    /// An equivalent payment already existed (same idempotency key, a live payment for
+    /// An equivalent payment already existed (same idempotency key, a live or paid payment for
     /// the order, or the same payout reference): this one was not stored.
     Existing(Payment),
 }
@@ -269,7 +279,7 @@ pub(super) const COLUMNS: &str = "id, kind, mode, order_id, idempotency_key, pay
 
 impl Store {
     /// Stores `new`, unless an equivalent payment exists (same order and idempotency key,
-    /// a live payment for the same order, or the same payout reference): then that one is
+    /// a live or paid payment for the same order, or the same payout reference): then that one is
     /// returned instead. Safe under concurrent requests: the database's unique
     /// constraints decide, and the loser reads the winner.
     pub async fn insert_payment(&self, new: NewPayment) -> Result<Inserted, StoreError> {
@@ -322,11 +332,11 @@ impl Store {
             }
         }
         if let Some(order) = order_id {
-            let live = self
+            let holder = self
                 .select_one("WHERE open_order_id = $1", &[order])
                 .await?;
-            if live.is_some() {
-                return Ok(live);
+            if holder.is_some() {
+                return Ok(holder);
             }
         }
         if let Some(reference) = payout_ref {
@@ -550,6 +560,25 @@ mod tests {
         assert_eq!(p.open_order_id(), None);
         assert_eq!(p.next_check_at, None);
         assert_eq!(p.code.as_deref(), Some("20101"));
+    }
+
+    #[test]
+    fn a_paid_purchase_keeps_its_order() {
+        let mut p = payment(CheckoutStatus::Pending);
+        let paid = StatusUpdate {
+            status: Some(CheckoutStatus::Success),
+            ..StatusUpdate::default()
+        };
+        assert_eq!(p.apply(&paid), Transition::Moved);
+        assert_eq!(p.open_order_id(), Some("ord_x"));
+        let refunded = StatusUpdate {
+            status: Some(CheckoutStatus::Refunded),
+            ..StatusUpdate::default()
+        };
+        assert_eq!(p.apply(&refunded), Transition::Moved);
+        assert_eq!(p.open_order_id(), Some("ord_x"));
+        p.kind = PaymentKind::Payout;
+        assert_eq!(p.open_order_id(), None, "payouts hold no order");
     }
 
     #[test]
