@@ -43,6 +43,11 @@ impl CheckoutStatus {
         CheckoutStatus::Refunded,
     ];
 
+    /// Whether the customer paid (a refund undoes the money, not that the order was paid).
+    pub fn is_paid(self) -> bool {
+        matches!(self, CheckoutStatus::Success | CheckoutStatus::Refunded)
+    }
+
     /// Whether the status can never change again (except a success being refunded).
     pub fn is_final(self) -> bool {
         matches!(
@@ -160,6 +165,20 @@ mod tests {
         assert_eq!(advance(Decline, Refunded), (Transition::Refused, Decline));
         assert_eq!(advance(Success, Refunded), (Transition::Moved, Refunded));
         assert_eq!(advance(Refunded, Success), (Transition::Refused, Refunded));
+    }
+
+    #[test]
+    fn paid_statuses_are_final_and_only_a_decline_is_final_unpaid() {
+        let paid: Vec<_> = CheckoutStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_paid())
+            .collect();
+        assert_eq!(paid, [Success, Refunded]);
+        let final_unpaid: Vec<_> = CheckoutStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_final() && !s.is_paid())
+            .collect();
+        assert_eq!(final_unpaid, [Decline]);
     }
 
     #[test]

@@ -197,12 +197,7 @@ pub async fn create(
     let (status, payment) = match app.store.insert_payment(new).await? {
         Inserted::New(payment) => (StatusCode::CREATED, payment),
         // The paid payment holds the order for good.
-        Inserted::Existing(payment)
-            if matches!(
-                payment.status,
-                CheckoutStatus::Success | CheckoutStatus::Refunded
-            ) =>
-        {
+        Inserted::Existing(payment) if payment.status.is_paid() => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "order_paid",

@@ -185,7 +185,7 @@ pub struct StatusUpdate {
 
 impl Payment {
     /// `new` as stored at `now`: version 0, never checked.
-    pub(super) fn created(new: NewPayment, now: i64) -> Payment {
+    fn created(new: NewPayment, now: i64) -> Payment {
         Payment {
             id: new.id,
             kind: new.kind,
@@ -246,14 +246,7 @@ impl Payment {
     /// is live, and for good once it paid (a paid order takes no new payment); only a
     /// declined purchase lets go of it.
     pub(super) fn open_order_id(&self) -> Option<&str> {
-        let holds = match self.status {
-            CheckoutStatus::Created
-            | CheckoutStatus::AwaitingRedirect
-            | CheckoutStatus::Pending
-            | CheckoutStatus::Success
-            | CheckoutStatus::Refunded => true,
-            CheckoutStatus::Decline => false,
-        };
+        let holds = !self.status.is_final() || self.status.is_paid();
         match self.kind {
             PaymentKind::Purchase if holds => self.order_id.as_deref(),
             _ => None,
@@ -504,10 +497,11 @@ pub(super) fn redirect_json(
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::store) mod tests {
     use super::*;
 
-    fn payment(status: CheckoutStatus) -> Payment {
+    /// A Gate purchase for `ord_x` in `status`.
+    pub(in crate::store) fn payment(status: CheckoutStatus) -> Payment {
         Payment {
             id: "pay_x".into(),
             kind: PaymentKind::Purchase,
