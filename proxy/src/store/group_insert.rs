@@ -48,6 +48,12 @@ impl PaymentRow {
         self.payment
     }
 
+    /// The row with whether it is among the `stored` ids of its statement.
+    fn with_outcome(self, stored: &HashSet<String>) -> (PaymentRow, bool) {
+        let was_stored = stored.contains(&self.payment.id);
+        (self, was_stored)
+    }
+
     /// Binds the row's values, in the order of [`COLUMNS`] and `open_order_id`.
     fn bind<'q>(
         &'q self,
@@ -135,8 +141,7 @@ async fn write_batch(pool: &AnyPool, batch: &mut Vec<Waiting>) {
     match insert_rows(pool, &rows).await {
         Ok(stored) => {
             for Waiting { row, reply } in batch.drain(..) {
-                let was_stored = stored.contains(&row.payment.id);
-                reply.send(Ok((row, was_stored))).ok();
+                reply.send(Ok(row.with_outcome(&stored))).ok();
             }
         }
         Err(error) if batch.len() == 1 => {
@@ -150,10 +155,7 @@ async fn write_batch(pool: &AnyPool, batch: &mut Vec<Waiting>) {
             tracing::debug!(%error, rows = batch.len(), "batched insert failed; inserting one by one");
             for Waiting { row, reply } in batch.drain(..) {
                 let outcome = match insert_rows(pool, &[&row]).await {
-                    Ok(stored) => {
-                        let was_stored = stored.contains(&row.payment.id);
-                        Ok((row, was_stored))
-                    }
+                    Ok(stored) => Ok(row.with_outcome(&stored)),
                     Err(error) => Err(StoreError::Database(error)),
                 };
                 reply.send(outcome).ok();
@@ -192,33 +194,15 @@ async fn insert_rows(pool: &AnyPool, rows: &[&PaymentRow]) -> Result<HashSet<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::payments::NewPayment;
-    use crate::store::{Customer, Mode, NewOrder, PaymentKind, Store};
-    use doku_protocol::{CheckoutStatus, Currency, Kyc, OrderAmount};
+    use crate::store::{NewOrder, Store, payments};
+    use doku_protocol::{CheckoutStatus, Kyc, OrderAmount};
 
     fn row(order_id: &str, key: &str) -> PaymentRow {
-        let new = NewPayment {
-            id: crate::ids::new_id("pay"),
-            kind: PaymentKind::Purchase,
-            mode: Mode::PaymentPage,
-            order_id: Some(order_id.into()),
-            idempotency_key: Some(key.into()),
-            payout_ref: None,
-            amount: 15_000_000,
-            currency: Currency::IDR,
-            customer: Customer {
-                id: "cust-1".into(),
-                first_name: Some("Budi".into()),
-                email: Some("budi@example.com".into()),
-                ip: None,
-            },
-            account: None,
-            status: CheckoutStatus::Pending,
-            redirect: None,
-            expires_at: 60_000,
-            next_check_at: 60_000,
-        };
-        PaymentRow::new(Payment::created(new, 0)).expect("a valid row")
+        let mut payment = payments::tests::payment(CheckoutStatus::Pending);
+        payment.id = crate::ids::new_id("pay");
+        payment.order_id = Some(order_id.into());
+        payment.idempotency_key = Some(key.into());
+        PaymentRow::new(payment).expect("a valid row")
     }
 
     async fn order(store: &Store) -> String {
