@@ -93,7 +93,7 @@ async fn orders_are_stored_and_read_back() {
         let read = store.order(&id).await.unwrap().expect("order stored");
         assert_eq!(read.amount.minor, 15_000_000, "{}", db.backend);
         assert_eq!(read.amount.currency, Currency::IDR);
-        assert!(!store.order_for_checkout(&id).await.unwrap().unwrap().1);
+        assert!(!store.order_and_paid(&id).await.unwrap().unwrap().1);
         assert_eq!(store.order("ord_nope").await.unwrap(), None);
         store.close().await;
     }
@@ -341,14 +341,7 @@ async fn callbacks_apply_once_and_only_forward_and_are_all_recorded() {
             .unwrap();
         assert_eq!(outcome, CallbackOutcome::Applied, "{}", db.backend);
         assert_eq!(stored.unwrap().status, CheckoutStatus::Success);
-        assert!(
-            store
-                .order_for_checkout(&order_id)
-                .await
-                .unwrap()
-                .unwrap()
-                .1
-        );
+        assert!(store.order_and_paid(&order_id).await.unwrap().unwrap().1);
 
         let (outcome, _) = store
             .record_callback(Some(&payment_id), "{\"a\":2}", &success)

@@ -129,7 +129,7 @@ pub async fn find_order(app: &SharedApp, id: &str) -> Result<Order, ApiError> {
 async fn find_order_and_paid(app: &SharedApp, id: &str) -> Result<(Order, bool), ApiError> {
     checked_order_id(id)?;
     app.store
-        .order_for_checkout(id)
+        .order_and_paid(id)
         .await?
         .ok_or_else(|| order_not_found(id))
 }

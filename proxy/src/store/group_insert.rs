@@ -234,7 +234,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn one_statement_stores_a_batch_and_turns_away_what_conflicts_within_it() {
+    async fn a_batch_stores_its_rows_and_turns_away_what_conflicts_within_it() {
         for db in doku_testkit::databases().await {
             let store = Store::connect(&db.url).await.expect("a store");
             let (first, second) = (order(&store).await, order(&store).await);

@@ -67,8 +67,8 @@ impl Store {
         row.map(|row| read_order(&row)).transpose()
     }
 
-    /// The order `id` and whether it is paid, in one query (a checkout needs both).
-    pub async fn order_for_checkout(&self, id: &str) -> Result<Option<(Order, bool)>, StoreError> {
+    /// The order `id` and whether it is paid, in one query (the widget's order view shows both).
+    pub async fn order_and_paid(&self, id: &str) -> Result<Option<(Order, bool)>, StoreError> {
         let row = sqlx::query(
             "SELECT id, amount, currency, description, customer_id, created_at, \
              (SELECT COUNT(*) FROM payments WHERE order_id = $1 AND status IN ('success', 'refunded')) AS paid \
