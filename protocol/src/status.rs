@@ -113,12 +113,21 @@ mod tests {
 
     #[test]
     fn all_lists_every_status_in_declaration_order() {
+        // Each status and the one declared after it. A new status stops this compiling
+        // until it is given its place in the chain, and then ALL must hold it too.
+        let next = |status| match status {
+            Created => Some(AwaitingRedirect),
+            AwaitingRedirect => Some(Pending),
+            Pending => Some(Success),
+            Success => Some(Decline),
+            Decline => Some(Refunded),
+            Refunded => None,
+        };
+        let chain: Vec<CheckoutStatus> =
+            std::iter::successors(Some(Created), |s| next(*s)).collect();
+        assert_eq!(chain, CheckoutStatus::ALL);
         for (i, status) in CheckoutStatus::ALL.into_iter().enumerate() {
             assert_eq!(status as usize, i, "{status:?}");
-            // A new status stops this compiling until it has its place in ALL.
-            match status {
-                Created | AwaitingRedirect | Pending | Success | Decline | Refunded => {}
-            }
         }
     }
 
