@@ -320,7 +320,7 @@ async fn a_failed_or_lost_payout_request_is_settled_on_retry_without_paying_twic
             true,
         ),
     ];
-    for (faults, reference, taken) in cases {
+    for (case, (faults, reference, taken)) in cases.into_iter().enumerate() {
         let sandbox = &stack.sandbox.sandbox;
         sandbox.set_project_faults(PROJECT_ID, faults).unwrap();
         let (status, problem) = proxy.merchant_post("/api/payouts", payout(reference)).await;
@@ -328,6 +328,14 @@ async fn a_failed_or_lost_payout_request_is_settled_on_retry_without_paying_twic
             (status, problem["code"].as_str()),
             (502, Some("platform_unavailable")),
             "{reference}: {problem}"
+        );
+        // The status request that followed failed too (the platform errs, or answers
+        // too late), and is counted as such.
+        let failed_status = "doku_platform_calls_total{call=\"status\",result=\"error\"}";
+        let metrics = proxy.metrics().await;
+        assert!(
+            metrics.contains(&format!("{failed_status} {}\n", case + 1)),
+            "{reference}: {metrics}"
         );
         sandbox
             .set_project_faults(PROJECT_ID, no_callbacks.clone())
