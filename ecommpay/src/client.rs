@@ -181,3 +181,41 @@ fn refused(status: u16, response: Option<GateResponse>, body: &[u8]) -> GateErro
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(code: Option<serde_json::Value>) -> GateResponse {
+        GateResponse {
+            status: "error".into(),
+            request_id: None,
+            project_id: None,
+            payment_id: None,
+            code,
+            message: Some("no".into()),
+        }
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_answer_status_or_the_platform_code() {
+        let body = br#"{"status":"error"}"#;
+        match refused(202, Some(answer(None)), body) {
+            GateError::Http { status, body } => {
+                assert_eq!((status, body.as_str()), (202, r#"{"status":"error"}"#))
+            }
+            other => panic!("{other:?}"),
+        }
+        match refused(200, Some(answer(Some(serde_json::json!(3061)))), body) {
+            GateError::Refused { code, message } => {
+                assert_eq!((code.as_str(), message.as_str()), ("3061", "no"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let long = vec![b'x'; 500];
+        match refused(500, None, &long) {
+            GateError::Http { status, body } => assert_eq!((status, body.len()), (500, 200)),
+            other => panic!("{other:?}"),
+        }
+    }
+}
