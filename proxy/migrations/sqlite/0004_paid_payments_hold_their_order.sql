@@ -3,7 +3,9 @@
 -- that check and the insert let a second payment open for a paid order. A paid purchase
 -- (success, refunded) now keeps holding its order, so the unique constraint refuses any
 -- new payment for it. Existing paid purchases take their order back here: the first of
--- each order, unless a live payment holds it.
+-- each order, unless a live payment holds it. That live payment can only be the race's
+-- own second payment; if it is declined, its order is free again for the API, while the
+-- widget, which reads the order's `paid`, offers no new payment.
 UPDATE payments SET open_order_id = order_id
 WHERE kind = 'purchase'
   AND status IN ('success', 'refunded')

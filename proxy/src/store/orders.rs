@@ -68,6 +68,8 @@ impl Store {
     }
 
     /// The order `id` and whether it is paid, in one query (the widget's order view shows both).
+    /// Paid: a payment in one of the statuses of [`doku_protocol::CheckoutStatus::is_paid`], spelled out in
+    /// the SQL.
     pub async fn order_and_paid(&self, id: &str) -> Result<Option<(Order, bool)>, StoreError> {
         let row = sqlx::query(
             "SELECT id, amount, currency, description, customer_id, created_at, \
