@@ -9,7 +9,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { compress } from "./compress.mjs";
+import { writeCopies } from "./compress.mjs";
 
 const require = createRequire(new URL("../tools/", import.meta.url));
 const { transformSync } = require("esbuild");
@@ -31,10 +31,6 @@ for (const file of ["doku-checkout.js", "doku-embed.js"]) {
 
 for (const file of readdirSync(staging).filter((f) => /\.(wasm|js|css|html|svg)$/.test(f))) {
   const bytes = readFileSync(join(staging, file));
-  const copies = compress(bytes);
-  for (const [suffix, copy] of Object.entries(copies)) {
-    // A copy no smaller than the file would only cost the browser a decode.
-    if (copy.length < bytes.length) writeFileSync(join(staging, `${file}.${suffix}`), copy);
-  }
+  const copies = writeCopies(join(staging, file), bytes);
   console.log(`post-build: ${file} ${bytes.length} -> gzip ${copies.gz.length}, brotli ${copies.br.length} bytes`);
 }
