@@ -17,6 +17,8 @@ cd fuzz
 echo "==> building the targets (libFuzzer, sanitizer coverage)"
 cargo +nightly fuzz build
 mapfile -t targets < <(cargo +nightly fuzz list)
+# A failing `fuzz list` inside <(...) escapes set -e: fuzzing nothing must not pass.
+(( ${#targets[@]} > 0 )) || { echo "!! cargo fuzz list named no targets" >&2; exit 1; }
 for target in "${targets[@]}"; do
     echo "==> $target for ${seconds}s"
     log="target/$target.log"

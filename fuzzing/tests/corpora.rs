@@ -23,3 +23,23 @@ fn every_corpus_input_holds() {
     }
     println!("{total} corpus inputs replayed");
 }
+
+#[test]
+fn every_fuzz_target_is_replayed() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/fuzz_targets");
+    let mut fuzzed: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a fuzz target").path())
+        .filter_map(|path| Some(path.file_stem()?.to_str()?.to_string()))
+        .collect();
+    fuzzed.sort();
+    let mut replayed: Vec<&str> = doku_fuzzing::TARGETS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    replayed.sort();
+    assert_eq!(
+        fuzzed, replayed,
+        "make fuzz runs every target in fuzz/fuzz_targets"
+    );
+}
