@@ -41,19 +41,20 @@ fn proxy_binary() -> PathBuf {
             )
         });
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut pending: Vec<PathBuf> = [
+    // Not the manifests or Cargo.lock: cargo does not relink when they are touched but
+    // unchanged, so their times would refuse an up-to-date binary.
+    let inputs = [
         "proxy/src",
         "proxy/migrations",
+        "proxy/build.rs",
         "ecommpay/src",
         "protocol/src",
-    ]
-    .iter()
-    .map(|dir| workspace.join(dir))
-    .collect();
-    while let Some(path) = pending.pop() {
-        if path.is_dir() {
-            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
-        } else if std::fs::metadata(&path).and_then(|m| m.modified()).unwrap() > built {
+    ];
+    for path in inputs
+        .iter()
+        .flat_map(|input| files_under(workspace.join(input)))
+    {
+        if std::fs::metadata(&path).and_then(|m| m.modified()).unwrap() > built {
             panic!(
                 "{} is older than {}: run `cargo build -p doku-proxy` first",
                 binary.display(),
@@ -62,6 +63,19 @@ fn proxy_binary() -> PathBuf {
         }
     }
     binary
+}
+
+/// Every file under `path` (itself, if a file).
+fn files_under(path: PathBuf) -> Vec<PathBuf> {
+    let (mut files, mut pending) = (Vec::new(), vec![path]);
+    while let Some(path) = pending.pop() {
+        if path.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// The forms an email may take in a response: as typed, and percent-encoded in a URL
@@ -258,12 +272,7 @@ async fn no_secret_and_no_customer_email_leaks_from_the_build_the_responses_or_t
     let (mut responses, mut log_lines, mut files) = (0, 0, 0);
 
     // The release build.
-    let mut pending = vec![release_dist()];
-    while let Some(path) = pending.pop() {
-        if path.is_dir() {
-            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
-            continue;
-        }
+    for path in files_under(release_dist()) {
         // The served gzip and brotli copies decode to the files scanned here (checked
         // by `make size-check`, part of `make test`).
         if path.extension().is_some_and(|e| e == "gz" || e == "br") {
