@@ -1,10 +1,10 @@
 //! The servers under measurement, started as processes on loopback ports of their own,
 //! and what the platform sends them.
 
-use doku_testkit::{free_port, wait_healthy};
+use doku_testkit::{eventually, free_port, wait_healthy};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The servers run as the test kit's project (whose callbacks the load sends), with its
 /// secret key and merchant API key.
@@ -35,11 +35,16 @@ impl Drop for Server {
 /// health check).
 async fn wait_until_up(base: &str) {
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while client.get(format!("{base}/")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "{base} did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let url = format!("{base}/");
+    eventually(base, Duration::from_secs(60), || async {
+        client
+            .get(&url)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
+    .await;
 }
 
 /// The release proxy (`target/server/doku-proxy`) on `database_url`, serving `dist`.
