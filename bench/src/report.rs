@@ -262,8 +262,8 @@ fn phone_section(out: &mut String, series: &[Series]) {
     );
     let _ = writeln!(
         out,
-        "The same {} cold loads of each page, with Chromium emulating a slow mobile network (Lighthouse's \
-         \"Slow 4G\": {} ms added round trip, {} kbit/s down, {} kbit/s up). Our widget's files come from the \
+        "The same {} cold loads of each page, with Chromium emulating a slow mobile network (the figures of \
+         Lighthouse's simulated \"Slow 4G\": {} ms added round trip, {} kbit/s down, {} kbit/s up). Our widget's files come from the \
          proxy as their brotli copies, Adyen's bundle from the bench's server as its brotli copy; the pages \
          themselves are uncompressed. The CPU is not slowed.\n",
         browser_timing::LOADS,
