@@ -106,6 +106,12 @@ function main() {
   const peer = process.argv.includes("--compare") || process.argv.includes("--json") ? adyen() : null;
   if (process.argv.includes("--json")) {
     const wasm = breakdown();
+    // The breakdown's build keeps names; with them removed it must be the shipped wasm.
+    const shipped = rows.find((r) => r.file === "doku-checkout_bg.wasm").raw;
+    if (Math.abs(wasm.total - shipped) > shipped / 100) {
+      console.error(`size: the wasm breakdown adds up to ${wasm.total} bytes, the shipped wasm is ${shipped}`);
+      process.exit(1);
+    }
     console.log(JSON.stringify({ assets: rows, firstPaint: total, budget, adyen: peer, wasm }, null, 2));
     return;
   }

@@ -109,7 +109,7 @@ const PRIMITIVES = /^(?:bool|char|str|u8|u16|u32|u64|u128|usize|i8|i16|i32|i64|i
 /// The crate a demangled Rust function name belongs to: its path's first segment; for
 /// `<Type as Trait>::f`, the type's crate, or the trait's when the type is generic or a
 /// primitive; wasm-bindgen's exports and shims have no crate.
-export function crateOf(fn) {
+function crateOf(fn) {
   const crate = (path) => (path.match(/^&?(?:mut )?(?:dyn )?([A-Za-z_][A-Za-z0-9_]*)/) || [])[1] || "";
   if (fn.startsWith("<")) {
     // `<Type as Trait>::f`, where either may hold generics of its own.
