@@ -18,6 +18,12 @@ const QUIET: &[&str] = &["--purchase-check-after=1h", "--reconcile-every=1h"];
 pub const CONCURRENCY: [u32; 3] = [1, 16, 64];
 /// Length of each run.
 pub const SECONDS: u32 = 5;
+/// Runs of each server at each endpoint and concurrency level.
+pub const ROUNDS: u32 = 3;
+/// The name of the proxy on PostgreSQL, which is compared with the peer.
+pub const PROXY_ON_POSTGRES: &str = "doku-proxy (PostgreSQL)";
+/// The name of the Node.js peer.
+pub const PEER: &str = "Node.js + express + ecommpay SDK (PostgreSQL)";
 /// Distinct orders (and callbacks) ready before each run: more than a run uses here.
 const ORDERS: usize = 25_000;
 
@@ -30,6 +36,8 @@ pub struct LoadRun {
     pub endpoint: String,
     /// Open connections.
     pub concurrency: u32,
+    /// Which of the [`ROUNDS`] this run belongs to (from 0).
+    pub round: u32,
     /// Completed requests.
     pub requests: u64,
     /// Requests per second.
@@ -164,16 +172,18 @@ fn run_wrk(
 
 fn record(
     server: &Server,
-    endpoint: &str,
+    endpoint: Endpoint,
     concurrency: u32,
+    round: u32,
     summary: &WrkSummary,
     available: usize,
 ) -> LoadRun {
     let seconds = summary.duration_us as f64 / 1e6;
     let run = LoadRun {
         server: server.name.clone(),
-        endpoint: endpoint.to_string(),
+        endpoint: endpoint.name().to_string(),
         concurrency,
+        round,
         requests: summary.requests,
         rps: summary.requests as f64 / seconds,
         p50_ms: summary.p50_us as f64 / 1000.0,
@@ -184,70 +194,121 @@ fn record(
         peak_rss_mib: peak_rss_mib(server.child.id()),
     };
     eprintln!(
-        "load {} {} c={}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
-        run.server, run.endpoint, run.concurrency, run.rps, run.p50_ms, run.p99_ms, run.errors
+        "load {} {} c={} round {}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+        run.server,
+        run.endpoint,
+        run.concurrency,
+        run.round + 1,
+        run.rps,
+        run.p50_ms,
+        run.p99_ms,
+        run.errors
     );
     run
 }
 
-/// Sessions, then callbacks, at each concurrency level, against one server.
-async fn measure(root: &Path, work: &Path, server: Server) -> Vec<LoadRun> {
-    let mut runs = Vec::new();
-    let mut orders = Vec::new();
-    for concurrency in CONCURRENCY {
-        if orders.len() < ORDERS {
-            orders.extend(create_orders(&server, ORDERS - orders.len()).await);
+/// A server under load and the inputs it has ready: orders to open sessions for, and
+/// signed callbacks for payments it stored.
+struct Target {
+    server: Server,
+    orders: Vec<String>,
+    bodies: Vec<String>,
+}
+
+impl Target {
+    fn new(server: Server) -> Target {
+        Target {
+            server,
+            orders: Vec::new(),
+            bodies: Vec::new(),
         }
-        let file = work.join(format!("orders-{concurrency}"));
-        std::fs::write(&file, orders.join("\n")).expect("write the orders");
-        let summary = run_wrk(
-            root,
-            &server,
-            "sessions.lua",
-            concurrency,
-            &file,
-            "ORDERS_FILE",
-        );
-        runs.push(record(
-            &server,
-            "sessions",
-            concurrency,
-            &summary,
-            orders.len(),
-        ));
-        let used = (summary.requests as usize).min(orders.len());
-        orders.drain(..used);
     }
-    let signer = ecommpay::Signer::new(SECRET);
-    let mut bodies: Vec<String> = stored_payments(&server)
-        .await
-        .iter()
-        .map(|id| callback_body(&signer, id, "success"))
-        .collect();
-    for concurrency in CONCURRENCY {
-        if bodies.len() < ORDERS {
-            let more = open_payments(&server, ORDERS - bodies.len()).await;
-            bodies.extend(more.iter().map(|id| callback_body(&signer, id, "success")));
-        }
-        let file = work.join(format!("callbacks-{concurrency}"));
-        std::fs::write(&file, bodies.join("\n")).expect("write the callbacks");
-        let summary = run_wrk(
-            root,
-            &server,
-            "callbacks.lua",
+
+    /// One `wrk` run of `endpoint` at `concurrency`, with distinct inputs made first.
+    async fn run(
+        &mut self,
+        root: &Path,
+        work: &Path,
+        endpoint: Endpoint,
+        concurrency: u32,
+        round: u32,
+    ) -> LoadRun {
+        let (inputs, script, variable) = match endpoint {
+            Endpoint::Sessions => {
+                if self.orders.len() < ORDERS {
+                    let more = create_orders(&self.server, ORDERS - self.orders.len()).await;
+                    self.orders.extend(more);
+                }
+                (&mut self.orders, "sessions.lua", "ORDERS_FILE")
+            }
+            Endpoint::Callbacks => {
+                let signer = ecommpay::Signer::new(SECRET);
+                if self.bodies.is_empty() {
+                    // The payments the sessions runs opened, each given one success.
+                    let stored = stored_payments(&self.server).await;
+                    self.bodies = stored
+                        .iter()
+                        .map(|id| callback_body(&signer, id, "success"))
+                        .collect();
+                }
+                if self.bodies.len() < ORDERS {
+                    let more = open_payments(&self.server, ORDERS - self.bodies.len()).await;
+                    let more = more.iter().map(|id| callback_body(&signer, id, "success"));
+                    self.bodies.extend(more);
+                }
+                (&mut self.bodies, "callbacks.lua", "BODIES_FILE")
+            }
+        };
+        let file = work.join(format!("{}-{concurrency}", endpoint.name()));
+        std::fs::write(&file, inputs.join("\n")).expect("write the inputs");
+        let summary = run_wrk(root, &self.server, script, concurrency, &file, variable);
+        let run = record(
+            &self.server,
+            endpoint,
             concurrency,
-            &file,
-            "BODIES_FILE",
-        );
-        runs.push(record(
-            &server,
-            "callbacks",
-            concurrency,
+            round,
             &summary,
-            bodies.len(),
-        ));
-        let used = (summary.requests as usize).min(bodies.len().saturating_sub(1));
-        bodies.drain(..used);
+            inputs.len(),
+        );
+        // Every input is used once: those this run sent are gone.
+        let used = (summary.requests as usize).min(inputs.len().saturating_sub(1));
+        inputs.drain(..used);
+        run
+    }
+}
+
+/// What the load asks for.
+#[derive(Debug, Clone, Copy)]
+enum Endpoint {
+    Sessions,
+    Callbacks,
+}
+
+impl Endpoint {
+    fn name(self) -> &'static str {
+        match self {
+            Endpoint::Sessions => "sessions",
+            Endpoint::Callbacks => "callbacks",
+        }
+    }
+}
+
+/// Each endpoint at each concurrency level, [`ROUNDS`] times over, the servers taking
+/// turns within each round (in an order rotated every round). A run of one server is
+/// then minutes apart from none of the others' at the same level, so a machine that
+/// drifts during the bench shifts every server's figures alike instead of the ratios.
+async fn measure(root: &Path, work: &Path, targets: &mut [Target]) -> Vec<LoadRun> {
+    let mut runs = Vec::new();
+    for endpoint in [Endpoint::Sessions, Endpoint::Callbacks] {
+        for concurrency in CONCURRENCY {
+            for round in 0..ROUNDS {
+                let count = targets.len();
+                for turn in 0..count {
+                    let target = &mut targets[(turn + round as usize) % count];
+                    runs.push(target.run(root, work, endpoint, concurrency, round).await);
+                }
+            }
+        }
     }
     runs
 }
@@ -276,34 +337,15 @@ pub async fn run(root: &Path, admin_url: &str) -> Vec<LoadRun> {
     let work: PathBuf = root.join("target/bench/load");
     std::fs::remove_dir_all(&work).ok();
     std::fs::create_dir_all(&work).expect("a work directory");
-    let mut runs = Vec::new();
+    let dist = root.join("dist");
 
     let sqlite = format!("sqlite://{}", work.join("proxy.db").display());
-    let server = start_proxy(
-        root,
-        &work,
-        &root.join("dist"),
-        "doku-proxy (SQLite)",
-        &sqlite,
-        QUIET,
-    )
-    .await;
-    runs.extend(measure(root, &work, server).await);
-
+    let on_sqlite = start_proxy(root, &work, &dist, "doku-proxy (SQLite)", &sqlite, QUIET).await;
     let postgres = fresh_database(admin_url, "bench_proxy").await;
-    let server = start_proxy(
-        root,
-        &work,
-        &root.join("dist"),
-        "doku-proxy (PostgreSQL)",
-        &postgres,
-        QUIET,
-    )
-    .await;
-    runs.extend(measure(root, &work, server).await);
-
+    let on_postgres = start_proxy(root, &work, &dist, PROXY_ON_POSTGRES, &postgres, QUIET).await;
     let postgres = fresh_database(admin_url, "bench_peer").await;
-    let server = start_peer(root, &postgres).await;
-    runs.extend(measure(root, &work, server).await);
-    runs
+    let peer = start_peer(root, &postgres).await;
+
+    let mut targets = [on_sqlite, on_postgres, peer].map(Target::new);
+    measure(root, &work, &mut targets).await
 }

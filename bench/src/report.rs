@@ -1,6 +1,6 @@
 //! `BENCHMARKS.md` from the figures the parts saved.
 
-use crate::load::{CONCURRENCY, LoadRun, SECONDS};
+use crate::load::{CONCURRENCY, LoadRun, PEER, PROXY_ON_POSTGRES, ROUNDS, SECONDS};
 use crate::stats::Series;
 use crate::{browser_timing, load_saved};
 use serde_json::Value;
@@ -296,6 +296,79 @@ fn click_section(out: &mut String, series: &Series) {
     );
 }
 
+/// The runs of one server at one endpoint and concurrency level, one per round.
+struct Runs<'a> {
+    server: &'a str,
+    endpoint: &'a str,
+    concurrency: u32,
+    rounds: Vec<&'a LoadRun>,
+}
+
+impl Runs<'_> {
+    fn figure(&self, of: impl Fn(&LoadRun) -> f64) -> Series {
+        Series {
+            name: String::new(),
+            samples_ms: self.rounds.iter().map(|run| of(run)).collect(),
+        }
+    }
+}
+
+/// `runs` grouped by server, endpoint and concurrency, in the order first measured.
+fn grouped(runs: &[LoadRun]) -> Vec<Runs<'_>> {
+    let mut groups: Vec<Runs> = Vec::new();
+    for run in runs {
+        let same = |g: &&mut Runs| {
+            g.server == run.server && g.endpoint == run.endpoint && g.concurrency == run.concurrency
+        };
+        match groups.iter_mut().find(same) {
+            Some(group) => group.rounds.push(run),
+            None => groups.push(Runs {
+                server: &run.server,
+                endpoint: &run.endpoint,
+                concurrency: run.concurrency,
+                rounds: vec![run],
+            }),
+        }
+    }
+    // By server (in the order first measured), then endpoint, then level.
+    let mut servers: Vec<&str> = Vec::new();
+    for run in runs {
+        if !servers.contains(&run.server.as_str()) {
+            servers.push(&run.server);
+        }
+    }
+    let rank = |server: &str| servers.iter().position(|s| *s == server);
+    groups.sort_by_key(|g| (rank(g.server), g.endpoint != "sessions", g.concurrency));
+    groups
+}
+
+/// `median (min-max)` of `series`, with `decimals` digits.
+fn median_range(series: &Series, decimals: usize) -> String {
+    format!(
+        "{:.decimals$} ({:.decimals$}-{:.decimals$})",
+        series.median(),
+        series.quantile(0.0),
+        series.quantile(1.0)
+    )
+}
+
+/// Ours over the peer's, round by round: each ratio compares two runs made within
+/// seconds of each other.
+fn paired(ours: &Runs, peer: &Runs, of: impl Fn(&LoadRun) -> f64) -> Series {
+    let samples_ms = ours
+        .rounds
+        .iter()
+        .filter_map(|run| {
+            let theirs = peer.rounds.iter().find(|p| p.round == run.round)?;
+            Some(of(run) / of(theirs).max(f64::MIN_POSITIVE))
+        })
+        .collect();
+    Series {
+        name: String::new(),
+        samples_ms,
+    }
+}
+
 fn load_section(out: &mut String, runs: &[LoadRun]) {
     let _ = writeln!(out, "## The proxy under load\n");
     let _ = writeln!(
@@ -305,54 +378,62 @@ fn load_section(out: &mut String, runs: &[LoadRun]) {
          validation, signing the Payment Page URL, storing the payment. Callbacks: every request a distinct, \
          validly signed success callback: verification, storing the raw body and the state change in one \
          transaction, committed before the 200 (SQLite: WAL with synchronous=FULL). The peer does the same \
-         work in Node.js with express, the platform's npm SDK (`ecommpay`) and `pg`. Peak memory is the \
-         server's resident set (VmHWM) so far.\n"
+         work in Node.js with express, the platform's npm SDK (`ecommpay`) and `pg`.\n\n\
+         Each endpoint and level is measured {ROUNDS} times, the servers taking turns (in an order rotated \
+         every round), so that all servers' runs at a level fall within the same minute or two; the figures \
+         are the medians of those runs with their range (min-max). Peak memory is the server's resident set \
+         (VmHWM) at the end of its last run, errors the sum over the runs.\n"
     );
     let _ = writeln!(
         out,
         "| server | endpoint | connections | req/s | p50 ms | p99 ms | max ms | errors | peak MiB |\n\
          | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
-    for run in runs {
+    let groups = grouped(runs);
+    for group in &groups {
+        let repeated = group.rounds.iter().any(|run| run.repeated);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0}{} | {:.2} | {:.2} | {:.1} | {} | {:.0} |",
-            run.server,
-            run.endpoint,
-            run.concurrency,
-            run.rps,
-            if run.repeated { " (repeats)" } else { "" },
-            run.p50_ms,
-            run.p99_ms,
-            run.max_ms,
-            run.errors,
-            run.peak_rss_mib
+            "| {} | {} | {} | {}{} | {:.2} | {} | {:.1} | {} | {:.0} |",
+            group.server,
+            group.endpoint,
+            group.concurrency,
+            median_range(&group.figure(|run| run.rps), 0),
+            if repeated { " (repeats)" } else { "" },
+            group.figure(|run| run.p50_ms).median(),
+            median_range(&group.figure(|run| run.p99_ms), 2),
+            group.figure(|run| run.max_ms).quantile(1.0),
+            group.rounds.iter().map(|run| run.errors).sum::<u64>(),
+            group.figure(|run| run.peak_rss_mib).quantile(1.0),
         );
     }
     let _ = writeln!(
         out,
-        "\nRatios to the peer, both on PostgreSQL (throughput: ours / peer; p99: ours / peer):\n"
+        "\nRatios to the peer, both on PostgreSQL, taken round by round (ours / the peer's run of the same \
+         round), as median (min-max) over the {ROUNDS} rounds:\n"
     );
     let _ = writeln!(
         out,
         "| endpoint | connections | throughput | p99 |\n| --- | ---: | ---: | ---: |"
     );
-    for run in runs
-        .iter()
-        .filter(|r| r.server.contains("doku-proxy (PostgreSQL)"))
-    {
-        if let Some(peer) = runs.iter().find(|p| {
-            p.server.starts_with("Node.js")
-                && p.endpoint == run.endpoint
-                && p.concurrency == run.concurrency
-        }) {
+    for ours in groups.iter().filter(|g| g.server == PROXY_ON_POSTGRES) {
+        let peer = groups.iter().find(|p| {
+            p.server == PEER && p.endpoint == ours.endpoint && p.concurrency == ours.concurrency
+        });
+        if let Some(peer) = peer {
+            let throughput = paired(ours, peer, |run| run.rps);
+            let p99 = paired(ours, peer, |run| run.p99_ms);
             let _ = writeln!(
                 out,
-                "| {} | {} | **{:.1}x** | {:.2}x |",
-                run.endpoint,
-                run.concurrency,
-                run.rps / peer.rps.max(f64::MIN_POSITIVE),
-                run.p99_ms / peer.p99_ms.max(f64::MIN_POSITIVE)
+                "| {} | {} | **{:.1}x** ({:.1}-{:.1}) | {:.2}x ({:.2}-{:.2}) |",
+                ours.endpoint,
+                ours.concurrency,
+                throughput.median(),
+                throughput.quantile(0.0),
+                throughput.quantile(1.0),
+                p99.median(),
+                p99.quantile(0.0),
+                p99.quantile(1.0),
             );
         }
     }
@@ -396,4 +477,58 @@ pub fn render(root: &Path) -> String {
         None => out.push_str("## The proxy under load\n\nNot measured in this run.\n\n"),
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(server: &str, endpoint: &str, concurrency: u32, round: u32, rps: f64) -> LoadRun {
+        LoadRun {
+            server: server.into(),
+            endpoint: endpoint.into(),
+            concurrency,
+            round,
+            requests: 1,
+            rps,
+            p50_ms: 1.0,
+            p99_ms: rps / 100.0,
+            max_ms: 1.0,
+            errors: 0,
+            repeated: false,
+            peak_rss_mib: 1.0,
+        }
+    }
+
+    #[test]
+    fn runs_group_by_server_endpoint_and_level_and_pair_by_round() {
+        let runs = [
+            run(PROXY_ON_POSTGRES, "callbacks", 1, 0, 100.0),
+            run(PEER, "sessions", 16, 0, 50.0),
+            run(PROXY_ON_POSTGRES, "sessions", 16, 0, 300.0),
+            run(PEER, "sessions", 16, 1, 100.0),
+            run(PROXY_ON_POSTGRES, "sessions", 16, 1, 200.0),
+        ];
+        let groups = grouped(&runs);
+        let order: Vec<_> = groups
+            .iter()
+            .map(|g| (g.server, g.endpoint, g.concurrency, g.rounds.len()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (PROXY_ON_POSTGRES, "sessions", 16, 2),
+                (PROXY_ON_POSTGRES, "callbacks", 1, 1),
+                (PEER, "sessions", 16, 2),
+            ]
+        );
+        // Round 0: 300 / 50 = 6; round 1: 200 / 100 = 2. The ratio of the medians
+        // (250 / 75) would mix runs made minutes apart.
+        let ratios = paired(&groups[0], &groups[2], |run| run.rps);
+        assert_eq!(ratios.samples_ms, [6.0, 2.0]);
+        assert_eq!(
+            median_range(&groups[0].figure(|r| r.rps), 0),
+            "250 (200-300)"
+        );
+    }
 }

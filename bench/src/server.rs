@@ -104,7 +104,7 @@ pub async fn start_peer(root: &Path, database_url: &str) -> Server {
     let base = format!("http://127.0.0.1:{port}");
     wait_until_up(&base).await;
     Server {
-        name: "Node.js + express + ecommpay SDK (PostgreSQL)".into(),
+        name: crate::load::PEER.into(),
         child,
         base,
         database_url: database_url.to_string(),
