@@ -6,9 +6,9 @@ use crate::client::{Backend, ClientError, LocalFuture};
 use crate::config::{ConfigError, WidgetConfig};
 use crate::events::{self, Detail, Kind};
 use crate::i18n::{self, Locale, Msg, text};
-use crate::money::format_amount;
 use crate::redirect::{Navigator, build_form};
 use crate::return_flow::{self, Timing};
+use crate::screen::{Dom, FieldState, Screen, Stage};
 use crate::storage;
 use doku_protocol::{
     CheckoutStatus, CreateSession, CustomerInput, Email, Field, FieldError, FirstName, OrderView,
@@ -39,41 +39,6 @@ pub struct Services {
     pub touch_points: u32,
     /// `navigator.languages`.
     pub languages: Vec<String>,
-}
-
-/// Where the checkout stands.
-#[derive(Debug, Clone, PartialEq)]
-enum Stage {
-    Loading,
-    LoadFailed(Msg),
-    Form,
-    Busy(Msg),
-    Success {
-        payment_id: String,
-    },
-    Declined {
-        payment_id: String,
-        code: Option<String>,
-    },
-    Refunded {
-        payment_id: String,
-    },
-    NotConfirmed {
-        payment_id: String,
-    },
-    AlreadyPaid,
-}
-
-impl Stage {
-    fn is_result(&self) -> bool {
-        matches!(
-            self,
-            Stage::Success { .. }
-                | Stage::Declined { .. }
-                | Stage::Refunded { .. }
-                | Stage::NotConfirmed { .. }
-        )
-    }
 }
 
 /// The checkout's reactive state (all `Copy` handles).
@@ -564,47 +529,50 @@ pub fn Checkout(
     let flow = StoredValue::new_local(flow);
 
     let ids = next_id_prefix();
-    let result_heading = NodeRef::<html::H2>::new();
-    Effect::new(move |_| {
-        if state.stage.get().is_result()
-            && let Some(heading) = result_heading.get()
-        {
-            // After this update reaches the DOM: the card is still hidden right now.
-            request_animation_frame(move || {
-                heading.focus().ok();
-            });
+    let section = NodeRef::<html::Section>::new();
+    // The markup below is static; this effect shows the state in it (see `screen`).
+    Effect::new(move |shown_before: Option<Stage>| {
+        let stage = state.stage.get();
+        let order = state.order.get();
+        let (name, email) = (state.name.value.get(), state.email.value.get());
+        let (name_error, email_error) = (state.name.error.get(), state.email.error.get());
+        let fields = [
+            FieldState {
+                field: Field::FirstName,
+                value: &name,
+                error: name_error.as_ref(),
+            },
+            FieldState {
+                field: Field::Email,
+                value: &email,
+                error: email_error.as_ref(),
+            },
+        ];
+        let screen = Screen::of(
+            &stage,
+            order.as_ref(),
+            fields,
+            state.form_error.get(),
+            locale,
+        );
+        let dom = section.get().and_then(|section| Dom::find(&section));
+        if let Some(dom) = dom {
+            dom.show(&screen);
+            if stage.is_result() && shown_before.as_ref() != Some(&stage) {
+                // After this frame: the card was hidden until now.
+                let heading = dom.card_title().clone();
+                request_animation_frame(move || {
+                    heading.focus().ok();
+                });
+            }
         }
+        stage
     });
-    let amount = move || {
-        state
-            .order
-            .get()
-            .map(|o| format_amount(o.amount, o.currency, locale))
-            .unwrap_or_default()
-    };
-    let stage = move || state.stage.get();
-    let busy = move || matches!(stage(), Stage::Busy(_));
-    let card = move || Card::of(&stage(), locale, &amount());
-    let notice = move || match stage() {
-        Stage::LoadFailed(msg) => Some((text(locale, msg), true)),
-        Stage::AlreadyPaid => Some((text(locale, Msg::AlreadyPaid), false)),
-        _ => None,
-    };
-    let announcement = move || match stage() {
-        Stage::Loading => text(locale, Msg::Loading).to_string(),
-        Stage::Busy(msg) => text(locale, msg).to_string(),
-        // The form's own error line (role="alert") speaks for itself.
-        Stage::Form => String::new(),
-        _ => notice()
-            .map(|(t, _)| t.to_string())
-            .or_else(|| card().map(|c| c.announcement))
-            .unwrap_or_default(),
-    };
     let on_notice_button = move |_| {
         let flow = flow.get_value();
         leptos::task::spawn_local(flow.load());
     };
-    let on_card_button = move |_| match stage() {
+    let on_card_button = move |_| match state.stage.get_untracked() {
         Stage::NotConfirmed { payment_id } => {
             let flow = flow.get_value();
             leptos::task::spawn_local(async move { flow.check(payment_id).await });
@@ -612,30 +580,24 @@ pub fn Checkout(
         _ => flow.with_value(|f| f.back_to_form(None)),
     };
 
+    // Until the effect's first run: only the progress line shows.
     view! {
-        <section class="doku" aria-label=text(locale, Msg::WidgetLabel) lang=locale.code()>
-            <p class="doku-sr-only" role="status" aria-live="polite">{words(announcement)}</p>
-            <p class="doku-progress" hidden=flag(move || stage() != Stage::Loading)>{text(locale, Msg::Loading)}</p>
-            <div class="doku-summary" part="summary"
-                hidden=flag(move || state.order.get().is_none() || stage().is_result())>
+        <section class="doku" aria-label=text(locale, Msg::WidgetLabel) lang=locale.code() node_ref=section>
+            <p class="doku-sr-only" role="status" aria-live="polite"></p>
+            <p class="doku-progress">{text(locale, Msg::Loading)}</p>
+            <div class="doku-summary" part="summary" hidden>
                 <p class="doku-label">{text(locale, Msg::Total)}</p>
-                <p class="doku-amount">{words(amount)}</p>
-                <p class="doku-description">{words(move || state.order.get().map(|o| o.description).unwrap_or_default())}</p>
-                <p class="doku-muted"
-                    hidden=flag(move || state.order.get().is_none_or(|o| o.currency == doku_protocol::Currency::IDR))>
-                    {text(locale, Msg::ConvertedNote)}
-                </p>
+                <p class="doku-amount"></p>
+                <p class="doku-description"></p>
+                <p class="doku-muted" hidden>{text(locale, Msg::ConvertedNote)}</p>
             </div>
-            <div class="doku-notice" class:doku-error=flag(move || notice().is_some_and(|(_, retry)| retry))
-                hidden=flag(move || notice().is_none())>
-                <p>{words(move || notice().map(|(t, _)| t.to_string()).unwrap_or_default())}</p>
-                <button type="button" class="doku-secondary" part="button"
-                    hidden=flag(move || !notice().is_some_and(|(_, retry)| retry)) on:click=on_notice_button>
+            <div class="doku-notice" hidden>
+                <p></p>
+                <button type="button" class="doku-secondary" part="button" hidden on:click=on_notice_button>
                     {text(locale, Msg::TryAgain)}
                 </button>
             </div>
-            <form class="doku-form" novalidate part="form"
-                hidden=flag(move || !matches!(stage(), Stage::Form | Stage::Busy(_)))
+            <form class="doku-form" novalidate part="form" hidden
                 on:submit=move |event: leptos::ev::SubmitEvent| {
                     event.prevent_default();
                     flow.with_value(Flow::submit);
@@ -644,155 +606,57 @@ pub fn Checkout(
                     <p class="doku-notice-title">{text(locale, Msg::SafariTitle)}</p>
                     <p>{text(locale, Msg::SafariBody)}</p>
                 </div>
-                <TextField id=format!("{ids}-name") entry=state.name locale readonly=Signal::derive(busy)/>
-                <TextField id=format!("{ids}-email") entry=state.email locale readonly=Signal::derive(busy)/>
-                <p class="doku-form-error" role="alert">
-                    {words(move || state.form_error.get().map(|m| text(locale, m).to_string()).unwrap_or_default())}
-                </p>
-                <button type="submit" class="doku-pay" part="pay-button"
-                    disabled=flag(busy) aria-busy=words(move || busy().to_string())>
-                    {words(move || match stage() {
-                        Stage::Busy(msg) => text(locale, msg).to_string(),
-                        _ => i18n::pay_button(locale, &amount()),
-                    })}
-                </button>
+                <TextField id=format!("{ids}-name") entry=state.name locale/>
+                <TextField id=format!("{ids}-email") entry=state.email locale/>
+                <p class="doku-form-error" role="alert"></p>
+                <button type="submit" class="doku-pay" part="pay-button"></button>
             </form>
-            <div class=words(move || card().map_or("doku-result", |c| c.class).to_string()) part="result"
-                hidden=flag(move || card().is_none())>
-                <h2 tabindex="-1" node_ref=result_heading>{words(move || card().map(|c| c.title.to_string()).unwrap_or_default())}</h2>
-                <p>{words(move || card().map(|c| c.body).unwrap_or_default())}</p>
+            <div class="doku-result" part="result" hidden>
+                <h2 tabindex="-1"></h2>
+                <p></p>
                 <p class="doku-muted">
-                    {words(move || card().and_then(|c| c.code).unwrap_or_default())}
+                    <span class="doku-code"></span>
                     {text(locale, Msg::PaymentId)}" "
-                    <code>{words(move || card().map(|c| c.payment_id).unwrap_or_default())}</code>
+                    <code></code>
                 </p>
-                <button type="button" part="button"
-                    class=words(move || card().and_then(|c| c.button).map_or("doku-pay", |(_, class)| class).to_string())
-                    hidden=flag(move || card().is_none_or(|c| c.button.is_none()))
-                    on:click=on_card_button>
-                    {words(move || card().and_then(|c| c.button).map(|(label, _)| label.to_string()).unwrap_or_default())}
-                </button>
+                <button type="button" part="button" class="doku-pay" hidden on:click=on_card_button></button>
             </div>
         </section>
     }
 }
 
-/// A reactive flag. Every reactive attribute is a `Signal<bool>` or `Signal<String>`,
-/// so the rendering code is shared instead of made again for each closure (a third of
-/// the widget's download, measured).
-fn flag(f: impl Fn() -> bool + Send + Sync + 'static) -> Signal<bool> {
-    Signal::derive(f)
-}
-
-/// Reactive text; see [`flag`].
-fn words(f: impl Fn() -> String + Send + Sync + 'static) -> Signal<String> {
-    Signal::derive(f)
-}
-
-/// What the result card shows for a final (or unconfirmed) payment.
-#[derive(Debug, Clone, PartialEq)]
-struct Card {
-    class: &'static str,
-    title: &'static str,
-    body: String,
-    code: Option<String>,
-    payment_id: String,
-    /// Label and class of the card's button, if it has one.
-    button: Option<(&'static str, &'static str)>,
-    announcement: String,
-}
-
-impl Card {
-    fn of(stage: &Stage, locale: Locale, amount: &str) -> Option<Card> {
-        let card = |class, title, body: String, payment_id: &str| Card {
-            class,
-            title: text(locale, title),
-            announcement: format!("{}. {body}", text(locale, title)),
-            body,
-            code: None,
-            payment_id: payment_id.to_string(),
-            button: None,
-        };
-        Some(match stage {
-            Stage::Success { payment_id } => card(
-                "doku-result doku-success",
-                Msg::SuccessTitle,
-                i18n::paid(locale, amount),
-                payment_id,
-            ),
-            Stage::Refunded { payment_id } => {
-                card("doku-result", Msg::RefundedTitle, String::new(), payment_id)
-            }
-            Stage::Declined { payment_id, code } => Card {
-                code: code.as_deref().map(|c| i18n::code_label(locale, c) + " · "),
-                button: Some((text(locale, Msg::TryAgain), "doku-pay")),
-                ..card(
-                    "doku-result doku-decline",
-                    Msg::DeclineTitle,
-                    i18n::decline_reason(locale, code.as_deref()).to_string(),
-                    payment_id,
-                )
-            },
-            Stage::NotConfirmed { payment_id } => Card {
-                button: Some((text(locale, Msg::CheckAgain), "doku-secondary")),
-                ..card(
-                    "doku-result doku-pending",
-                    Msg::PendingTitle,
-                    text(locale, Msg::PendingBody).to_string(),
-                    payment_id,
-                )
-            },
-            _ => return None,
-        })
-    }
-}
-
-/// A labelled input with its error message underneath, linked for assistive technology.
-/// Checked on blur (once something was typed) and again while an error shows.
+/// A labelled input with its error message underneath, linked for assistive technology
+/// (the checkout's effect fills in the value and the error). Checked on blur (once
+/// something was typed) and again while an error shows.
 #[component]
-fn TextField(id: String, entry: Entry, locale: Locale, readonly: Signal<bool>) -> impl IntoView {
-    let (field, label, kind, autocomplete) = entry.asked.describe();
-    let Entry {
-        value,
-        error,
-        input: input_ref,
-        ..
-    } = entry;
-    let check = move || {
-        entry.check();
-    };
-    let error_id = format!("{id}-error");
-    let described_by = error_id.clone();
+fn TextField(id: String, entry: Entry, locale: Locale) -> impl IntoView {
+    let (_, label, kind, autocomplete) = entry.asked.describe();
+    let Entry { value, error, .. } = entry;
     view! {
         <div class="doku-field">
             <label for=id.clone()>{text(locale, label)}</label>
             <input
-                id=id
-                node_ref=input_ref
+                id=id.clone()
+                node_ref=entry.input
                 type=kind
                 name=kind
                 autocomplete=autocomplete
                 required=true
                 part="input"
-                readonly=readonly
-                prop:value=value
+                aria-invalid="false"
                 on:input=move |event| {
                     value.set(event_target_value(&event));
                     if error.get_untracked().is_some() {
-                        check();
+                        entry.check();
                     }
                 }
                 on:blur=move |_| {
                     if !value.get_untracked().trim().is_empty() || error.get_untracked().is_some() {
-                        check();
+                        entry.check();
                     }
                 }
-                aria-invalid=words(move || error.get().is_some().to_string())
-                aria-describedby=Signal::derive(move || error.get().map(|_| described_by.clone()))
             />
-            <p class="doku-field-error" id=error_id>
-                {words(move || error.get().map(|e| i18n::field_error(locale, field, &e)).unwrap_or_default())}
-            </p>
+            <p class="doku-field-error" id=format!("{id}-error")></p>
         </div>
     }
 }

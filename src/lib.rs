@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod money;
 pub mod redirect;
 pub mod return_flow;
+pub mod screen;
 pub mod storage;
 pub mod wire;
 
