@@ -8,11 +8,11 @@ use crate::events::{self, Detail, Kind};
 use crate::i18n::{self, Locale, Msg, text};
 use crate::redirect::{Navigator, build_form};
 use crate::return_flow::{self, Timing};
-use crate::screen::{Dom, FieldState, Screen, Stage};
+use crate::screen::{Dom, Screen};
+use crate::state::{Asked, Change, Model, Stage};
 use crate::storage;
 use doku_protocol::{
-    CheckoutStatus, CreateSession, CustomerInput, Email, Field, FieldError, FirstName, OrderView,
-    RedirectData, SessionView,
+    CheckoutStatus, CreateSession, CustomerInput, OrderView, RedirectData, SessionView,
 };
 use leptos::html;
 use leptos::prelude::*;
@@ -41,64 +41,32 @@ pub struct Services {
     pub languages: Vec<String>,
 }
 
-/// The checkout's reactive state (all `Copy` handles).
+/// The checkout's reactive state: the model, and the inputs (to focus one).
 #[derive(Clone, Copy)]
 struct State {
-    stage: RwSignal<Stage>,
-    order: RwSignal<Option<OrderView>>,
-    name: Entry,
-    email: Entry,
-    form_error: RwSignal<Option<Msg>>,
+    model: RwSignal<Model>,
+    inputs: [NodeRef<html::Input>; 2],
 }
 
-/// One of the form's two fields.
-#[derive(Clone, Copy, PartialEq)]
-enum Asked {
-    FirstName,
-    Email,
-}
-
-impl Asked {
-    /// The contract's field, its label, input type and autocomplete token.
-    fn describe(self) -> (Field, Msg, &'static str, &'static str) {
-        match self {
-            Asked::FirstName => (Field::FirstName, Msg::FirstName, "text", "given-name"),
-            Asked::Email => (Field::Email, Msg::Email, "email", "email"),
-        }
+impl State {
+    fn apply(self, change: Change) {
+        self.model.update(|model| model.apply(change));
     }
 
-    /// The value as the shared rules accept it, or why not.
-    fn parse(self, text: &str) -> Result<String, FieldError> {
-        match self {
-            Asked::FirstName => FirstName::parse(text).map(|name| name.to_string()),
-            Asked::Email => Email::parse(text).map(|email| email.to_string()),
-        }
-    }
-}
-
-/// A field of the form: what is typed, what is wrong with it, and its input.
-#[derive(Clone, Copy)]
-struct Entry {
-    asked: Asked,
-    value: RwSignal<String>,
-    error: RwSignal<Option<FieldError>>,
-    input: NodeRef<html::Input>,
-}
-
-impl Entry {
-    fn new(asked: Asked, prefilled: Option<&String>) -> Entry {
-        Entry {
-            asked,
-            value: RwSignal::new(prefilled.cloned().unwrap_or_default()),
-            error: RwSignal::new(None),
-            input: NodeRef::new(),
-        }
+    /// The model as it is, without subscribing to it.
+    fn now(self) -> Model {
+        self.model.get_untracked()
     }
 
-    /// Checks the value; shows what is wrong, or returns it as accepted.
-    fn check(self) -> Option<String> {
-        let checked = self.asked.parse(&self.value.get_untracked());
-        self.error.set(checked.as_ref().err().cloned());
+    fn stage(self) -> Stage {
+        self.now().stage
+    }
+
+    /// Checks what is typed into `asked`; shows what is wrong, or returns the value as
+    /// accepted.
+    fn check(self, asked: Asked) -> Option<String> {
+        let checked = asked.parse(&self.now().field(asked).value);
+        self.apply(Change::Checked(asked, checked.as_ref().err().cloned()));
         checked.ok()
     }
 }
@@ -186,7 +154,7 @@ impl Flow {
     /// travels while the first view renders); the future then shows the form, or checks
     /// the payment the customer comes back from.
     fn load(self) -> impl Future<Output = ()> + 'static {
-        self.state.stage.set(Stage::Loading);
+        self.state.apply(Change::Stage(Stage::Loading));
         let order = self.services.backend.order(&self.config.order_id);
         self.show_order(order)
     }
@@ -198,12 +166,12 @@ impl Flow {
             Ok(order) => order,
             Err(error) => {
                 let msg = self.fail(&error, None);
-                self.state.stage.set(Stage::LoadFailed(msg));
+                self.state.apply(Change::Stage(Stage::LoadFailed(msg)));
                 return;
             }
         };
         let paid = order.paid;
-        self.state.order.set(Some(order));
+        self.state.apply(Change::Order(order));
         let search = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
@@ -211,13 +179,13 @@ impl Flow {
             .or_else(|| storage::pending_payment(&self.config.order_id));
         match returning {
             Some(payment_id) => self.check(payment_id).await,
-            None if paid => self.state.stage.set(Stage::AlreadyPaid),
+            None if paid => self.state.apply(Change::Stage(Stage::AlreadyPaid)),
             None => self.show_form(),
         }
     }
 
     fn show_form(&self) {
-        self.state.stage.set(Stage::Form);
+        self.state.apply(Change::Stage(Stage::Form));
         if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
             performance.mark("doku:interactive").ok();
         }
@@ -227,21 +195,25 @@ impl Flow {
     /// Validates the form; if valid, opens the session (once: later clicks, Enter
     /// presses and reloads reuse the attempt's idempotency key).
     fn submit(&self) {
-        if self.state.stage.get_untracked() != Stage::Form {
+        if self.state.stage() != Stage::Form {
             return;
         }
-        let (Some(name), Some(email)) = (self.state.name.check(), self.state.email.check()) else {
-            let first_invalid = [self.state.name, self.state.email]
+        let (Some(name), Some(email)) = (
+            self.state.check(Asked::FirstName),
+            self.state.check(Asked::Email),
+        ) else {
+            let model = self.state.now();
+            let first_invalid = Asked::ALL
                 .into_iter()
-                .find(|entry| entry.error.get_untracked().is_some());
-            if let Some(input) = first_invalid.and_then(|entry| entry.input.get_untracked()) {
+                .position(|asked| model.field(asked).error.is_some());
+            if let Some(input) = first_invalid.and_then(|i| self.state.inputs[i].get_untracked()) {
                 input.focus().ok();
             }
             return;
         };
-        self.state.form_error.set(None);
+        self.state.apply(Change::FormError(None));
         self.fire(Kind::Submit, &Detail::default());
-        self.state.stage.set(Stage::Busy(Msg::Opening));
+        self.state.apply(Change::Stage(Stage::Busy(Msg::Opening)));
         let request = CreateSession {
             order_id: self.config.order_id.clone(),
             customer: CustomerInput {
@@ -262,7 +234,7 @@ impl Flow {
             Err(error) => {
                 let msg = self.fail(&error, None);
                 if msg == Msg::AlreadyPaid {
-                    self.state.stage.set(Stage::AlreadyPaid);
+                    self.state.apply(Change::Stage(Stage::AlreadyPaid));
                 } else {
                     self.back_to_form(Some(msg));
                 }
@@ -271,8 +243,8 @@ impl Flow {
     }
 
     fn back_to_form(&self, error: Option<Msg>) {
-        self.state.form_error.set(error);
-        self.state.stage.set(Stage::Form);
+        self.state.apply(Change::FormError(error));
+        self.state.apply(Change::Stage(Stage::Form));
     }
 
     /// Next step for a session: its result, its redirect, or (Gate) waiting for DOKU's
@@ -302,7 +274,8 @@ impl Flow {
                 self.back_to_form(Some(Msg::PlatformUnavailable));
                 return;
             }
-            self.state.stage.set(Stage::Busy(Msg::WaitingForDoku));
+            self.state
+                .apply(Change::Stage(Stage::Busy(Msg::WaitingForDoku)));
             sleep(self.services.timing.poll_delay(attempt)).await;
             attempt += 1;
             if let Ok(next) = self.services.backend.session(&session.payment_id).await {
@@ -346,7 +319,8 @@ impl Flow {
         };
         match build_form(&document, &redirect) {
             Ok(form) => {
-                self.state.stage.set(Stage::Busy(Msg::Redirecting));
+                self.state
+                    .apply(Change::Stage(Stage::Busy(Msg::Redirecting)));
                 self.services.navigator.navigate(form);
             }
             Err(_) => self.back_to_form(Some(Msg::GenericError)),
@@ -356,7 +330,7 @@ impl Flow {
     /// Asks the proxy for the payment's status until it is final or the deadline
     /// passes. Never trusts what the URL says.
     async fn check(self, payment_id: String) {
-        self.state.stage.set(Stage::Busy(Msg::Checking));
+        self.state.apply(Change::Stage(Stage::Busy(Msg::Checking)));
         let deadline = now_ms() + f64::from(self.services.timing.status_deadline_ms);
         let mut attempt = 0;
         loop {
@@ -378,9 +352,9 @@ impl Flow {
                 _ => {}
             }
             if now_ms() > deadline {
-                self.state.stage.set(Stage::NotConfirmed {
+                self.state.apply(Change::Stage(Stage::NotConfirmed {
                     payment_id: payment_id.clone(),
-                });
+                }));
                 self.fire(
                     Kind::Pending,
                     &detail(Some(&payment_id), Some("pending"), None, None),
@@ -422,7 +396,7 @@ impl Flow {
         };
         storage::clear_pending_payment(&self.config.order_id);
         self.tidy_url();
-        self.state.stage.set(stage);
+        self.state.apply(Change::Stage(stage));
         self.fire(
             kind,
             &detail(
@@ -460,7 +434,7 @@ impl Flow {
     /// Back from the back-forward cache: a "leaving for DOKU" screen would be frozen,
     /// so check the pending payment instead.
     fn restored_from_cache(&self) {
-        if self.state.stage.get_untracked() != Stage::Busy(Msg::Redirecting) {
+        if self.state.stage() != Stage::Busy(Msg::Redirecting) {
             return;
         }
         match storage::pending_payment(&self.config.order_id) {
@@ -486,11 +460,11 @@ pub fn Checkout(
     let locale = i18n::choose_locale(config.locale, services.languages.iter().map(String::as_str));
     let safari = is_webkit_safari(&services.user_agent, services.touch_points);
     let state = State {
-        stage: RwSignal::new(Stage::Loading),
-        order: RwSignal::new(None),
-        name: Entry::new(Asked::FirstName, config.first_name.as_ref()),
-        email: Entry::new(Asked::Email, config.email.as_ref()),
-        form_error: RwSignal::new(None),
+        model: RwSignal::new(Model::new(
+            config.first_name.as_ref(),
+            config.email.as_ref(),
+        )),
+        inputs: [NodeRef::new(), NodeRef::new()],
     };
     let alive = Rc::new(Cell::new(true));
     let flow = Flow {
@@ -532,33 +506,12 @@ pub fn Checkout(
     let section = NodeRef::<html::Section>::new();
     // The markup below is static; this effect shows the state in it (see `screen`).
     Effect::new(move |shown_before: Option<Stage>| {
-        let stage = state.stage.get();
-        let order = state.order.get();
-        let (name, email) = (state.name.value.get(), state.email.value.get());
-        let (name_error, email_error) = (state.name.error.get(), state.email.error.get());
-        let fields = [
-            FieldState {
-                field: Field::FirstName,
-                value: &name,
-                error: name_error.as_ref(),
-            },
-            FieldState {
-                field: Field::Email,
-                value: &email,
-                error: email_error.as_ref(),
-            },
-        ];
-        let screen = Screen::of(
-            &stage,
-            order.as_ref(),
-            fields,
-            state.form_error.get(),
-            locale,
-        );
+        let model = state.model.get();
+        let screen = Screen::of(&model, locale);
         let dom = section.get().and_then(|section| Dom::find(&section));
         if let Some(dom) = dom {
             dom.show(&screen);
-            if stage.is_result() && shown_before.as_ref() != Some(&stage) {
+            if model.stage.is_result() && shown_before.as_ref() != Some(&model.stage) {
                 // After this frame: the card was hidden until now.
                 let heading = dom.card_title().clone();
                 request_animation_frame(move || {
@@ -566,13 +519,13 @@ pub fn Checkout(
                 });
             }
         }
-        stage
+        model.stage
     });
     let on_notice_button = move |_| {
         let flow = flow.get_value();
         leptos::task::spawn_local(flow.load());
     };
-    let on_card_button = move |_| match state.stage.get_untracked() {
+    let on_card_button = move |_| match state.stage() {
         Stage::NotConfirmed { payment_id } => {
             let flow = flow.get_value();
             leptos::task::spawn_local(async move { flow.check(payment_id).await });
@@ -606,8 +559,8 @@ pub fn Checkout(
                     <p class="doku-notice-title">{text(locale, Msg::SafariTitle)}</p>
                     <p>{text(locale, Msg::SafariBody)}</p>
                 </div>
-                <TextField id=format!("{ids}-name") entry=state.name locale/>
-                <TextField id=format!("{ids}-email") entry=state.email locale/>
+                <TextField id=format!("{ids}-name") asked=Asked::FirstName state locale/>
+                <TextField id=format!("{ids}-email") asked=Asked::Email state locale/>
                 <p class="doku-form-error" role="alert"></p>
                 <button type="submit" class="doku-pay" part="pay-button"></button>
             </form>
@@ -629,15 +582,16 @@ pub fn Checkout(
 /// (the checkout's effect fills in the value and the error). Checked on blur (once
 /// something was typed) and again while an error shows.
 #[component]
-fn TextField(id: String, entry: Entry, locale: Locale) -> impl IntoView {
-    let (_, label, kind, autocomplete) = entry.asked.describe();
-    let Entry { value, error, .. } = entry;
+fn TextField(id: String, asked: Asked, state: State, locale: Locale) -> impl IntoView {
+    let (_, label, kind, autocomplete) = asked.describe();
+    let has_error = move || state.now().field(asked).error.is_some();
+    let input = state.inputs[asked.index()];
     view! {
         <div class="doku-field">
             <label for=id.clone()>{text(locale, label)}</label>
             <input
                 id=id.clone()
-                node_ref=entry.input
+                node_ref=input
                 type=kind
                 name=kind
                 autocomplete=autocomplete
@@ -645,14 +599,14 @@ fn TextField(id: String, entry: Entry, locale: Locale) -> impl IntoView {
                 part="input"
                 aria-invalid="false"
                 on:input=move |event| {
-                    value.set(event_target_value(&event));
-                    if error.get_untracked().is_some() {
-                        entry.check();
+                    state.apply(Change::Typed(asked, event_target_value(&event)));
+                    if has_error() {
+                        state.check(asked);
                     }
                 }
                 on:blur=move |_| {
-                    if !value.get_untracked().trim().is_empty() || error.get_untracked().is_some() {
-                        entry.check();
+                    if !state.now().field(asked).value.trim().is_empty() || has_error() {
+                        state.check(asked);
                     }
                 }
             />

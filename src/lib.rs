@@ -16,6 +16,7 @@ pub mod money;
 pub mod redirect;
 pub mod return_flow;
 pub mod screen;
+pub mod state;
 pub mod storage;
 pub mod wire;
 

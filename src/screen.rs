@@ -9,56 +9,14 @@
 
 use crate::i18n::{self, Locale, Msg, text};
 use crate::money::format_amount;
-use doku_protocol::{Currency, FieldError, OrderView};
+use crate::state::{Asked, Model, Stage};
+use doku_protocol::Currency;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
-/// Where the checkout stands.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Stage {
-    Loading,
-    LoadFailed(Msg),
-    Form,
-    Busy(Msg),
-    Success {
-        payment_id: String,
-    },
-    Declined {
-        payment_id: String,
-        code: Option<String>,
-    },
-    Refunded {
-        payment_id: String,
-    },
-    NotConfirmed {
-        payment_id: String,
-    },
-    AlreadyPaid,
-}
-
-impl Stage {
-    /// Whether the stage shows a payment's result card.
-    pub(crate) fn is_result(&self) -> bool {
-        matches!(
-            self,
-            Stage::Success { .. }
-                | Stage::Declined { .. }
-                | Stage::Refunded { .. }
-                | Stage::NotConfirmed { .. }
-        )
-    }
-}
-
-/// One form field as it stands: what is typed, and what is wrong with it.
-pub(crate) struct FieldState<'a> {
-    pub field: doku_protocol::Field,
-    pub value: &'a str,
-    pub error: Option<&'a FieldError>,
-}
-
 /// What a form field shows.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct FieldScreen {
+struct FieldScreen {
     value: String,
     /// The message under the field, if its value is refused.
     error: Option<String>,
@@ -66,14 +24,14 @@ pub(crate) struct FieldScreen {
 
 /// A notice in place of the form: its text and whether it offers to try again.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Notice {
-    pub text: &'static str,
-    pub retry: bool,
+struct Notice {
+    text: &'static str,
+    retry: bool,
 }
 
 /// What the result card shows for a final (or unconfirmed) payment.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Card {
+struct Card {
     class: &'static str,
     title: &'static str,
     body: String,
@@ -157,15 +115,9 @@ struct Summary {
 }
 
 impl Screen {
-    /// What the checkout shows at `stage`, for `order` (once loaded), the two fields
-    /// and the form's error line, in `locale`.
-    pub(crate) fn of(
-        stage: &Stage,
-        order: Option<&OrderView>,
-        fields: [FieldState; 2],
-        form_error: Option<Msg>,
-        locale: Locale,
-    ) -> Screen {
+    /// What the checkout shows for `model`, in `locale`.
+    pub(crate) fn of(model: &Model, locale: Locale) -> Screen {
+        let (stage, order) = (&model.stage, model.order.as_ref());
         let amount = order
             .map(|o| format_amount(o.amount, o.currency, locale))
             .unwrap_or_default();
@@ -208,13 +160,20 @@ impl Screen {
             notice,
             form: matches!(stage, Stage::Form | Stage::Busy(_)),
             busy: busy.is_some(),
-            form_error: form_error
+            form_error: model
+                .form_error
                 .map(|m| text(locale, m).to_string())
                 .unwrap_or_default(),
             pay_label: busy.map_or_else(|| i18n::pay_button(locale, &amount), str::to_string),
-            fields: fields.map(|f| FieldScreen {
-                value: f.value.to_string(),
-                error: f.error.map(|e| i18n::field_error(locale, f.field, e)),
+            fields: Asked::ALL.map(|asked| {
+                let typed = model.field(asked);
+                FieldScreen {
+                    value: typed.value.clone(),
+                    error: typed
+                        .error
+                        .as_ref()
+                        .map(|e| i18n::field_error(locale, asked.describe().0, e)),
+                }
             }),
             card,
         }
@@ -387,7 +346,8 @@ impl Dom {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use doku_protocol::Field;
+    use crate::state::Change;
+    use doku_protocol::{Field, FieldError, OrderView};
 
     fn order(currency: Currency) -> OrderView {
         OrderView {
@@ -400,19 +360,13 @@ mod tests {
     }
 
     fn screen(stage: Stage, order: Option<&OrderView>, error: Option<&FieldError>) -> Screen {
-        let fields = [
-            FieldState {
-                field: Field::FirstName,
-                value: "Budi",
-                error,
-            },
-            FieldState {
-                field: Field::Email,
-                value: "",
-                error: None,
-            },
-        ];
-        Screen::of(&stage, order, fields, None, Locale::En)
+        let mut model = Model::new(Some(&"Budi".to_string()), None);
+        model.apply(Change::Stage(stage));
+        if let Some(order) = order {
+            model.apply(Change::Order(order.clone()));
+        }
+        model.apply(Change::Checked(Asked::FirstName, error.cloned()));
+        Screen::of(&model, Locale::En)
     }
 
     #[test]
