@@ -41,11 +41,10 @@ pub struct Services {
     pub languages: Vec<String>,
 }
 
-/// The checkout's reactive state: the model, and the inputs (to focus one).
+/// The checkout's reactive state.
 #[derive(Clone, Copy)]
 struct State {
     model: RwSignal<Model>,
-    inputs: [NodeRef<html::Input>; 2],
 }
 
 impl State {
@@ -192,6 +191,19 @@ impl Flow {
         self.fire(Kind::Ready, &Detail::default());
     }
 
+    /// Moves the focus to the input of `asked`.
+    fn focus(&self, asked: Asked) {
+        let input = self
+            .host
+            .shadow_root()
+            .and_then(|root| root.query_selector_all(".doku-field input").ok())
+            .and_then(|inputs| inputs.item(asked.index() as u32))
+            .and_then(|input| input.dyn_into::<HtmlElement>().ok());
+        if let Some(input) = input {
+            input.focus().ok();
+        }
+    }
+
     /// Validates the form; if valid, opens the session (once: later clicks, Enter
     /// presses and reloads reuse the attempt's idempotency key).
     fn submit(&self) {
@@ -205,9 +217,9 @@ impl Flow {
             let model = self.state.now();
             let first_invalid = Asked::ALL
                 .into_iter()
-                .position(|asked| model.field(asked).error.is_some());
-            if let Some(input) = first_invalid.and_then(|i| self.state.inputs[i].get_untracked()) {
-                input.focus().ok();
+                .find(|asked| model.field(*asked).error.is_some());
+            if let Some(asked) = first_invalid {
+                self.focus(asked);
             }
             return;
         };
@@ -464,7 +476,6 @@ pub fn Checkout(
             config.first_name.as_ref(),
             config.email.as_ref(),
         )),
-        inputs: [NodeRef::new(), NodeRef::new()],
     };
     let alive = Rc::new(Cell::new(true));
     let flow = Flow {
@@ -585,13 +596,11 @@ pub fn Checkout(
 fn TextField(id: String, asked: Asked, state: State, locale: Locale) -> impl IntoView {
     let (_, label, kind, autocomplete) = asked.describe();
     let has_error = move || state.now().field(asked).error.is_some();
-    let input = state.inputs[asked.index()];
     view! {
         <div class="doku-field">
             <label for=id.clone()>{text(locale, label)}</label>
             <input
                 id=id.clone()
-                node_ref=input
                 type=kind
                 name=kind
                 autocomplete=autocomplete

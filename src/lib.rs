@@ -169,7 +169,6 @@ pub fn mount_checkout(element: HtmlElement, config: WidgetConfig, services: Serv
             services,
             host,
         })
-        .into_any()
     })
 }
 
@@ -184,16 +183,16 @@ fn mount_problem(element: HtmlElement, error: ConfigError) -> Widget {
         },
     );
     mount_view(element, None, move || {
-        ConfigProblem(ConfigProblemProps { error }).into_any()
+        ConfigProblem(ConfigProblemProps { error })
     })
 }
 
 /// Mounts `view` inside `element`'s shadow root, with the widget's stylesheet,
 /// replacing a widget the element already holds.
-fn mount_view(
+fn mount_view<V: IntoView + 'static>(
     element: HtmlElement,
     stylesheet: Option<&str>,
-    view: impl FnOnce() -> AnyView + 'static,
+    view: impl FnOnce() -> V + 'static,
 ) -> Widget {
     static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     if let Some(previous) = element
