@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // Trunk post-build hook (release builds only), in the staging directory:
+// 0. passes the wasm through wasm-opt -Oz again until it stops shrinking, with the same
+//    features as trunk's pass (index.html), and drops the custom sections browsers
+//    ignore (producers, target features): measured 493 bytes less raw, 464 less gzip;
 // 1. minifies the widget's JavaScript (trunk's own minifier cannot parse wasm-bindgen's
 //    output): the first download loses about a quarter of its JavaScript bytes;
 // 2. then writes a gzip (-9) and a brotli (quality 11) copy of every text and wasm asset,
 //    which the proxy serves to browsers that accept them, so the compression costs
 //    nothing per request. `make size-check` checks the copies decode to the files.
 // Both steps are in one hook because trunk runs the hooks of a stage concurrently.
+import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -20,6 +24,15 @@ if (!staging) {
   process.exit(2);
 }
 if (process.env.TRUNK_PROFILE !== "release") process.exit(0);
+
+const root = new URL("..", import.meta.url).pathname;
+const html = readFileSync(join(root, "index.html"), "utf8");
+const features = (html.match(/data-wasm-opt-params="([^"]*)"/) || ["", ""])[1].split(/\s+/).filter(Boolean);
+const wasm = join(staging, "doku-checkout_bg.wasm");
+const before = readFileSync(wasm).length;
+const strip = ["--strip-debug", "--strip-producers", "--strip-target-features"];
+execFileSync(join(root, "tools/node_modules/.bin/wasm-opt"), [...features, "-Oz", "--converge", ...strip, wasm, "-o", wasm], { stdio: "inherit" });
+console.log(`post-build: wasm-opt again ${before} -> ${readFileSync(wasm).length} bytes`);
 
 for (const file of ["doku-checkout.js", "doku-embed.js"]) {
   const path = join(staging, file);
