@@ -8,7 +8,7 @@
 // 2. then writes a gzip (-9) and a brotli (quality 11) copy of every text and wasm asset,
 //    which the proxy serves to browsers that accept them, so the compression costs
 //    nothing per request. `make size-check` checks the copies decode to the files.
-// Both steps are in one hook because trunk runs the hooks of a stage concurrently.
+// The steps are in one hook because trunk runs the hooks of a stage concurrently.
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

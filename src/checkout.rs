@@ -8,6 +8,7 @@ use crate::events::{self, Detail, Kind};
 use crate::i18n::{self, Locale, Msg, text};
 use crate::redirect::{Navigator, build_form};
 use crate::return_flow::{self, Timing};
+use crate::screen::Action;
 use crate::screen::{Dom, Screen};
 use crate::state::{Asked, Change, Model, Stage};
 use crate::storage;
@@ -189,6 +190,34 @@ impl Flow {
             performance.mark("doku:interactive").ok();
         }
         self.fire(Kind::Ready, &Detail::default());
+    }
+
+    /// Does what the customer asked for.
+    fn act(&self, action: Action) {
+        let state = self.state;
+        match action {
+            Action::Submit => self.submit(),
+            Action::Reload => leptos::task::spawn_local(self.clone().load()),
+            Action::CardButton => match state.stage() {
+                Stage::NotConfirmed { payment_id } => {
+                    let flow = self.clone();
+                    leptos::task::spawn_local(async move { flow.check(payment_id).await });
+                }
+                _ => self.back_to_form(None),
+            },
+            Action::Typed(asked, value) => {
+                state.apply(Change::Typed(asked, value));
+                if state.now().field(asked).error.is_some() {
+                    state.check(asked);
+                }
+            }
+            Action::Left(asked) => {
+                let typed = state.now().field(asked).clone();
+                if !typed.value.trim().is_empty() || typed.error.is_some() {
+                    state.check(asked);
+                }
+            }
+        }
     }
 
     /// Moves the focus to the input of `asked`.
@@ -532,17 +561,25 @@ pub fn Checkout(
         }
         model.stage
     });
-    let on_notice_button = move |_| {
-        let flow = flow.get_value();
-        leptos::task::spawn_local(flow.load());
-    };
-    let on_card_button = move |_| match state.stage() {
-        Stage::NotConfirmed { payment_id } => {
-            let flow = flow.get_value();
-            leptos::task::spawn_local(async move { flow.check(payment_id).await });
+    // One listener on the widget's root hears every action (see `Dom::action`).
+    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let dom = section
+            .get_untracked()
+            .and_then(|section| Dom::find(&section));
+        if let Some(action) = dom.and_then(|dom| dom.action(&event)) {
+            flow.with_value(|flow| flow.act(action));
         }
-        _ => flow.with_value(|f| f.back_to_form(None)),
-    };
+    });
+    let handler: js_sys::Function = listener.as_ref().clone().unchecked_into();
+    section.on_load(move |section| {
+        for kind in Dom::EVENTS {
+            section
+                .add_event_listener_with_callback_and_bool(kind, &handler, true)
+                .ok();
+        }
+    });
+    let listener = send_wrapper::SendWrapper::new(listener);
+    on_cleanup(move || drop(listener));
 
     // Until the effect's first run: only the progress line shows.
     view! {
@@ -557,21 +594,17 @@ pub fn Checkout(
             </div>
             <div class="doku-notice" hidden>
                 <p></p>
-                <button type="button" class="doku-secondary" part="button" hidden on:click=on_notice_button>
+                <button type="button" class="doku-secondary" part="button" hidden>
                     {text(locale, Msg::TryAgain)}
                 </button>
             </div>
-            <form class="doku-form" novalidate part="form" hidden
-                on:submit=move |event: leptos::ev::SubmitEvent| {
-                    event.prevent_default();
-                    flow.with_value(Flow::submit);
-                }>
+            <form class="doku-form" novalidate part="form" hidden>
                 <div class="doku-notice doku-warning" role="note" hidden=!safari>
                     <p class="doku-notice-title">{text(locale, Msg::SafariTitle)}</p>
                     <p>{text(locale, Msg::SafariBody)}</p>
                 </div>
-                <TextField id=format!("{ids}-name") asked=Asked::FirstName state locale/>
-                <TextField id=format!("{ids}-email") asked=Asked::Email state locale/>
+                <TextField id=format!("{ids}-name") asked=Asked::FirstName locale/>
+                <TextField id=format!("{ids}-email") asked=Asked::Email locale/>
                 <p class="doku-form-error" role="alert"></p>
                 <button type="submit" class="doku-pay" part="pay-button"></button>
             </form>
@@ -583,7 +616,7 @@ pub fn Checkout(
                     {text(locale, Msg::PaymentId)}" "
                     <code></code>
                 </p>
-                <button type="button" part="button" class="doku-pay" hidden on:click=on_card_button></button>
+                <button type="button" part="button" class="doku-pay" hidden></button>
             </div>
         </section>
     }
@@ -593,9 +626,8 @@ pub fn Checkout(
 /// (the checkout's effect fills in the value and the error). Checked on blur (once
 /// something was typed) and again while an error shows.
 #[component]
-fn TextField(id: String, asked: Asked, state: State, locale: Locale) -> impl IntoView {
+fn TextField(id: String, asked: Asked, locale: Locale) -> impl IntoView {
     let (_, label, kind, autocomplete) = asked.describe();
-    let has_error = move || state.now().field(asked).error.is_some();
     view! {
         <div class="doku-field">
             <label for=id.clone()>{text(locale, label)}</label>
@@ -607,17 +639,6 @@ fn TextField(id: String, asked: Asked, state: State, locale: Locale) -> impl Int
                 required=true
                 part="input"
                 aria-invalid="false"
-                on:input=move |event| {
-                    state.apply(Change::Typed(asked, event_target_value(&event)));
-                    if has_error() {
-                        state.check(asked);
-                    }
-                }
-                on:blur=move |_| {
-                    if !state.now().field(asked).value.trim().is_empty() || has_error() {
-                        state.check(asked);
-                    }
-                }
             />
             <p class="doku-field-error" id=format!("{id}-error")></p>
         </div>
