@@ -8,8 +8,7 @@ use crate::events::{self, Detail, Kind};
 use crate::i18n::{self, Locale, Msg, text};
 use crate::redirect::{Navigator, build_form};
 use crate::return_flow::{self, Timing};
-use crate::screen::Action;
-use crate::screen::{Dom, Screen};
+use crate::screen::{Action, Dom, Screen};
 use crate::state::{Asked, Change, Model, Stage};
 use crate::storage;
 use doku_protocol::{
@@ -623,8 +622,9 @@ pub fn Checkout(
 }
 
 /// A labelled input with its error message underneath, linked for assistive technology
-/// (the checkout's effect fills in the value and the error). Checked on blur (once
-/// something was typed) and again while an error shows.
+/// (the checkout's effect fills in the value and the error). [`Flow::act`] checks it
+/// when the customer leaves it (once something was typed) and, while an error shows,
+/// as they type.
 #[component]
 fn TextField(id: String, asked: Asked, locale: Locale) -> impl IntoView {
     let (_, label, kind, autocomplete) = asked.describe();

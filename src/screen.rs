@@ -3,9 +3,11 @@
 //! The markup (`checkout::Checkout`) is static; [`Screen::of`] works out everything in
 //! it that depends on the checkout's state, and [`Dom::show`] writes that into the
 //! elements, as text (never as markup). One reactive effect does both whenever the
-//! state changes. That is a handful of DOM writes per change, and far less code than a
-//! reactive binding per attribute and text, each compiled separately (measured: the
-//! release wasm went from 272,290 to 236,710 bytes).
+//! state changes, and one listener turns what the customer does into an [`Action`].
+//! That is a handful of DOM writes per change, and far less code than a reactive
+//! binding per attribute and text and a handler per element, each compiled separately
+//! (measured, with the one model signal of `state`: the release wasm went from 272 KB
+//! to 207 KB).
 
 use crate::i18n::{self, Locale, Msg, text};
 use crate::money::format_amount;
