@@ -2,10 +2,13 @@
 //! transaction as the state change it causes, so a callback acknowledged with 200 is
 //! never lost and never applied twice.
 
-use super::payments::{COLUMNS, MAX_CAS_ATTEMPTS, Payment, StatusUpdate, read_payment, write_back};
-use super::{Store, StoreError, now_millis};
+use super::payments::{MAX_CAS_ATTEMPTS, Payment, StatusUpdate, WRITE_BACK, write_back_query};
+use super::{Backend, Store, StoreError, now_millis};
 use doku_protocol::Transition;
-use sqlx::Row;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+use std::sync::LazyLock;
 
 /// What a callback did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +54,54 @@ impl Source {
     }
 }
 
+/// The columns of a stored report, in the order [`Report::bind`] binds them.
+const REPORT_COLUMNS: &str = "payment_id, received_at, platform_status, outcome, body, source";
+
+/// Stores a report alone.
+static INSERT_REPORT: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO callbacks ({REPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)")
+});
+
+/// PostgreSQL's [`Store::move_and_record`], one statement: the payment's
+/// compare-and-set, and the report inserted only if it took.
+static MOVE_AND_RECORD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH moved AS ({WRITE_BACK} RETURNING id) INSERT INTO callbacks ({REPORT_COLUMNS}) \
+         SELECT $13, $14, $15, $16, $17, $18 FROM moved"
+    )
+});
+
+/// A report about to be stored.
+struct Report<'a> {
+    payment_id: Option<&'a str>,
+    received_at: i64,
+    platform_status: Option<&'a str>,
+    body: &'a str,
+    source: Source,
+}
+
+impl<'a> Report<'a> {
+    /// Binds the report, with `outcome`, to the next six parameters of `query`.
+    fn bind(
+        &self,
+        query: Query<'a, Any, AnyArguments<'a>>,
+        outcome: CallbackOutcome,
+    ) -> Query<'a, Any, AnyArguments<'a>> {
+        query
+            .bind(self.payment_id)
+            .bind(self.received_at)
+            .bind(self.platform_status)
+            .bind(outcome.as_str())
+            .bind(self.body)
+            .bind(self.source.as_str())
+    }
+
+    /// The statement storing the report alone, with `outcome`.
+    fn insert(&self, outcome: CallbackOutcome) -> Query<'a, Any, AnyArguments<'a>> {
+        self.bind(sqlx::query(&INSERT_REPORT), outcome)
+    }
+}
+
 /// A stored callback delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallbackRecord {
@@ -92,6 +143,10 @@ impl Store {
             .await
     }
 
+    /// Reads the payment, decides what the report does to it, then stores the report
+    /// and (if it moves the payment) the payment's new state in one atomic write: a
+    /// compare-and-set, so a payment changed since it was read is read again. The read
+    /// needs no transaction of its own; PostgreSQL takes the write as one statement.
     async fn record(
         &self,
         source: Source,
@@ -100,49 +155,82 @@ impl Store {
         update: &StatusUpdate,
     ) -> Result<(CallbackOutcome, Option<Payment>), StoreError> {
         for _ in 0..MAX_CAS_ATTEMPTS {
-            let mut tx = self.pool.begin().await?;
-            let payment = match payment_id {
-                Some(id) => sqlx::query(&format!("SELECT {COLUMNS} FROM payments WHERE id = $1"))
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|row| read_payment(&row))
-                    .transpose()?,
+            let read = match payment_id {
+                Some(id) => self.payment(id).await?,
                 None => None,
             };
-            let (outcome, payment) = match payment {
-                None => (CallbackOutcome::UnknownPayment, None),
-                Some(mut payment) => match payment.apply(update) {
-                    Transition::Moved => {
-                        if !write_back(&mut *tx, &mut payment).await? {
-                            // A concurrent writer won: start again from its state.
-                            tx.rollback().await?;
-                            continue;
-                        }
-                        (CallbackOutcome::Applied, Some(payment))
-                    }
-                    Transition::Unchanged => (CallbackOutcome::Duplicate, Some(payment)),
-                    Transition::Refused => (CallbackOutcome::Stale, Some(payment)),
-                },
+            let report = Report {
+                payment_id,
+                received_at: now_millis(),
+                platform_status: update.platform_status.as_deref(),
+                body,
+                source,
             };
-            sqlx::query(
-                "INSERT INTO callbacks (payment_id, received_at, platform_status, outcome, body, source) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(payment_id)
-            .bind(now_millis())
-            .bind(update.platform_status.as_deref())
-            .bind(outcome.as_str())
-            .bind(body)
-            .bind(source.as_str())
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            return Ok((outcome, payment));
+            let Some(mut payment) = read else {
+                report
+                    .insert(CallbackOutcome::UnknownPayment)
+                    .execute(&self.pool)
+                    .await?;
+                return Ok((CallbackOutcome::UnknownPayment, None));
+            };
+            let outcome = match payment.apply(update) {
+                Transition::Moved => CallbackOutcome::Applied,
+                Transition::Unchanged => CallbackOutcome::Duplicate,
+                Transition::Refused => CallbackOutcome::Stale,
+            };
+            if outcome != CallbackOutcome::Applied {
+                report.insert(outcome).execute(&self.pool).await?;
+                return Ok((outcome, Some(payment)));
+            }
+            if self.move_and_record(&mut payment, &report).await? {
+                return Ok((outcome, Some(payment)));
+            }
+            // A concurrent writer won: start again from its state.
         }
         Err(StoreError::Contention(format!(
             "payment {payment_id:?} kept changing under concurrent callbacks"
         )))
+    }
+
+    /// Writes `payment` back (compare-and-set) and stores `report` as applied, both or
+    /// neither; `false` if a concurrent write won.
+    async fn move_and_record(
+        &self,
+        payment: &mut Payment,
+        report: &Report<'_>,
+    ) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let written = match self.backend {
+            Backend::Postgres => {
+                let query = write_back_query(&MOVE_AND_RECORD, payment, now)?;
+                report
+                    .bind(query, CallbackOutcome::Applied)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected()
+                    == 1
+            }
+            Backend::Sqlite => {
+                let mut tx = self.pool.begin().await?;
+                let written = write_back_query(WRITE_BACK, payment, now)?
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if written {
+                    report
+                        .insert(CallbackOutcome::Applied)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                }
+                written
+            }
+        };
+        if written {
+            payment.written_back(now);
+        }
+        Ok(written)
     }
 
     /// Every stored delivery for `payment_id`, oldest first.
@@ -166,5 +254,77 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::group_insert::PaymentRow;
+    use crate::store::payments::tests::{order, payment};
+    use doku_protocol::CheckoutStatus;
+
+    fn success() -> StatusUpdate {
+        StatusUpdate {
+            status: Some(CheckoutStatus::Success),
+            platform_status: Some("success".into()),
+            ..StatusUpdate::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_report_on_a_payment_changed_since_it_was_read_writes_neither() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let mut pending = payment(CheckoutStatus::Pending);
+            pending.order_id = Some(order(&store).await);
+            let row = PaymentRow::new(pending).expect("a row");
+            let (row, stored) = store.inserts.insert(row).await.expect("an insert");
+            assert!(stored, "{}", db.backend);
+            let id = row.payment().id.clone();
+            let report = Report {
+                payment_id: Some(&id),
+                received_at: 1,
+                platform_status: Some("success"),
+                body: "{}",
+                source: Source::Callback,
+            };
+
+            // Read, then changed by someone else before the report is written.
+            let mut stale = store.payment(&id).await.expect("a read").expect("stored");
+            store
+                .modify_payment(&id, |p| {
+                    p.check_attempts += 1;
+                    true
+                })
+                .await
+                .expect("a write");
+            assert_eq!(stale.apply(&success()), Transition::Moved);
+            let written = store.move_and_record(&mut stale, &report).await;
+            assert!(!written.expect("no error"), "{}", db.backend);
+            let stored = store.payment(&id).await.expect("a read").expect("stored");
+            assert_eq!(stored.status, CheckoutStatus::Pending, "{}", db.backend);
+            let reports = store.callbacks_for(&id).await.expect("reports");
+            assert!(reports.is_empty(), "{}: {reports:?}", db.backend);
+
+            // Read again: the payment moves and the report is stored with it.
+            let mut fresh = store.payment(&id).await.expect("a read").expect("stored");
+            assert_eq!(fresh.apply(&success()), Transition::Moved);
+            let written = store.move_and_record(&mut fresh, &report).await;
+            assert!(written.expect("no error"), "{}", db.backend);
+            let stored = store.payment(&id).await.expect("a read").expect("stored");
+            assert_eq!(stored.status, CheckoutStatus::Success, "{}", db.backend);
+            assert_eq!(stored.check_attempts, 1, "{}", db.backend);
+            assert_eq!(
+                (stored.version, stored.updated_at),
+                (fresh.version, fresh.updated_at),
+                "{}: the caller holds the payment as stored",
+                db.backend
+            );
+            let reports = store.callbacks_for(&id).await.expect("reports");
+            let outcomes: Vec<&str> = reports.iter().map(|r| r.outcome.as_str()).collect();
+            assert_eq!(outcomes, ["applied"], "{}", db.backend);
+            store.close().await;
+        }
     }
 }

@@ -194,8 +194,9 @@ async fn insert_rows(pool: &AnyPool, rows: &[&PaymentRow]) -> Result<HashSet<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewOrder, Store, payments};
-    use doku_protocol::{CheckoutStatus, Kyc, OrderAmount};
+    use crate::store::payments::tests::order;
+    use crate::store::{Store, payments};
+    use doku_protocol::CheckoutStatus;
 
     fn row(order_id: &str, key: &str) -> PaymentRow {
         let mut payment = payments::tests::payment(CheckoutStatus::Pending);
@@ -203,15 +204,6 @@ mod tests {
         payment.order_id = Some(order_id.into());
         payment.idempotency_key = Some(key.into());
         PaymentRow::new(payment).expect("a valid row")
-    }
-
-    async fn order(store: &Store) -> String {
-        let order = NewOrder {
-            amount: OrderAmount::parse(15_000_000, "IDR", Kyc::Before).expect("an amount"),
-            description: "Kopi Toraja".into(),
-            customer_id: None,
-        };
-        store.insert_order(order).await.expect("an order").id
     }
 
     /// Writes `rows` as one batch; returns each insert's outcome (stored or not).

@@ -55,6 +55,8 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Which database `pool` is on (for the few statements that differ).
+    backend: Backend,
     /// New payments go through here, written in batches.
     inserts: GroupInsert,
 }
@@ -119,6 +121,7 @@ impl Store {
         Ok(Store {
             inserts: GroupInsert::start(pool.clone()),
             pool,
+            backend,
         })
     }
 

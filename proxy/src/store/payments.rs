@@ -5,7 +5,8 @@ use super::group_insert::PaymentRow;
 use super::orders::from_i64;
 use super::{Store, StoreError, now_millis};
 use doku_protocol::{CheckoutStatus, Currency, Transition, UncheckedRedirect};
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, Executor, Row};
 
 /// A purchase or a payout.
@@ -401,6 +402,42 @@ impl Store {
 /// How many times a compare-and-set is retried before giving up.
 pub(super) const MAX_CAS_ATTEMPTS: usize = 16;
 
+/// The compare-and-set of [`write_back`]: a payment's mutable columns (`$1` to `$10`),
+/// written only if its version (`$12`) is still the one read, for id `$11`.
+pub(super) const WRITE_BACK: &str = "UPDATE payments SET status = $1, platform_status = $2, code = $3, \
+     message = $4, redirect = $5, open_order_id = $6, next_check_at = $7, check_attempts = $8, \
+     lease_until = $9, updated_at = $10, version = version + 1 WHERE id = $11 AND version = $12";
+
+/// `sql` (a statement whose first twelve parameters are [`WRITE_BACK`]'s) with those
+/// parameters bound for `payment` at `now`.
+pub(super) fn write_back_query<'q>(
+    sql: &'q str,
+    payment: &'q Payment,
+    now: i64,
+) -> Result<Query<'q, Any, AnyArguments<'q>>, StoreError> {
+    Ok(sqlx::query(sql)
+        .bind(payment.status.as_str())
+        .bind(payment.platform_status.as_deref())
+        .bind(payment.code.as_deref())
+        .bind(payment.message.as_deref())
+        .bind(redirect_json(&payment.redirect)?)
+        .bind(payment.open_order_id())
+        .bind(payment.next_check_at)
+        .bind(payment.check_attempts)
+        .bind(payment.lease_until)
+        .bind(now)
+        .bind(&payment.id)
+        .bind(payment.version))
+}
+
+impl Payment {
+    /// Takes on what [`WRITE_BACK`] did to the stored row at `now`.
+    pub(super) fn written_back(&mut self, now: i64) {
+        self.version += 1;
+        self.updated_at = now;
+    }
+}
+
 /// Writes `payment`'s mutable columns if nobody changed it since it was read; bumps its
 /// version on success. `false` means a concurrent write won: read again and retry.
 pub(super) async fn write_back<'e, E>(
@@ -411,30 +448,13 @@ where
     E: Executor<'e, Database = Any>,
 {
     let now = now_millis();
-    let result = sqlx::query(
-        "UPDATE payments SET status = $1, platform_status = $2, code = $3, message = $4, \
-         redirect = $5, open_order_id = $6, next_check_at = $7, check_attempts = $8, \
-         lease_until = $9, updated_at = $10, version = version + 1 \
-         WHERE id = $11 AND version = $12",
-    )
-    .bind(payment.status.as_str())
-    .bind(payment.platform_status.as_deref())
-    .bind(payment.code.as_deref())
-    .bind(payment.message.as_deref())
-    .bind(redirect_json(&payment.redirect)?)
-    .bind(payment.open_order_id())
-    .bind(payment.next_check_at)
-    .bind(payment.check_attempts)
-    .bind(payment.lease_until)
-    .bind(now)
-    .bind(&payment.id)
-    .bind(payment.version)
-    .execute(executor)
-    .await?;
-    let written = result.rows_affected() == 1;
+    let written = write_back_query(WRITE_BACK, payment, now)?
+        .execute(executor)
+        .await?
+        .rows_affected()
+        == 1;
     if written {
-        payment.version += 1;
-        payment.updated_at = now;
+        payment.written_back(now);
     }
     Ok(written)
 }
@@ -499,6 +519,18 @@ pub(super) fn redirect_json(
 #[cfg(test)]
 pub(in crate::store) mod tests {
     use super::*;
+    use crate::store::NewOrder;
+    use doku_protocol::{Kyc, OrderAmount};
+
+    /// A new IDR order in `store`; its id.
+    pub(in crate::store) async fn order(store: &Store) -> String {
+        let order = NewOrder {
+            amount: OrderAmount::parse(15_000_000, "IDR", Kyc::Before).expect("an amount"),
+            description: "Kopi Toraja".into(),
+            customer_id: None,
+        };
+        store.insert_order(order).await.expect("an order").id
+    }
 
     /// A Gate purchase for `ord_x` in `status`.
     pub(in crate::store) fn payment(status: CheckoutStatus) -> Payment {
