@@ -1,6 +1,7 @@
-//! The platform's reports (callbacks and status answers): each one is stored (raw, for audit) in the same
-//! transaction as the state change it causes, so a callback acknowledged with 200 is
-//! never lost and never applied twice.
+//! The platform's reports (callbacks and status answers): each one is stored (raw, for
+//! audit) in the same atomic write as the state change it causes (one statement on
+//! PostgreSQL, one transaction on SQLite), so a callback acknowledged with 200 is never
+//! lost and never applied twice.
 
 use super::payments::{MAX_CAS_ATTEMPTS, Payment, StatusUpdate, WRITE_BACK, write_back_query};
 use super::{Backend, Store, StoreError, now_millis};
@@ -223,6 +224,8 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                     tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
                 }
                 written
             }
