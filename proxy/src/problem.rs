@@ -124,14 +124,25 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait before retrying a 503 (`busy`): contention passes
+/// within milliseconds, so the shortest whole wait.
+const RETRY_AFTER_SECONDS: &str = "1";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self.document()).unwrap_or_default();
         let mut response = (self.status, body).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         response
     }
 }
@@ -150,5 +161,15 @@ mod tests {
         let broken = ApiError::from(StoreError::Corrupt("payment status \"x\"".into()));
         assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!broken.detail.contains("status"), "{}", broken.detail);
+
+        // Only the answer that asks for a retry says when.
+        let retry_after = |error: ApiError| {
+            let response = error.into_response();
+            let value = response.headers().get(header::RETRY_AFTER);
+            value.and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
+        assert_eq!(retry_after(busy).as_deref(), Some("1"));
+        assert_eq!(retry_after(broken), None);
+        assert_eq!(retry_after(ApiError::platform("down")), None);
     }
 }
