@@ -295,9 +295,9 @@ impl Endpoint {
 }
 
 /// Each endpoint at each concurrency level, [`ROUNDS`] times over, the servers taking
-/// turns within each round (in an order rotated every round). A run of one server is
-/// then minutes apart from none of the others' at the same level, so a machine that
-/// drifts during the bench shifts every server's figures alike instead of the ratios.
+/// turns within each round (in an order rotated every round). The servers' runs at one
+/// level are then seconds apart, not minutes, so a machine that drifts during the bench
+/// moves every server's figures alike instead of the ratios between them.
 async fn measure(root: &Path, work: &Path, targets: &mut [Target]) -> Vec<LoadRun> {
     let mut runs = Vec::new();
     for endpoint in [Endpoint::Sessions, Endpoint::Callbacks] {
