@@ -16,7 +16,7 @@ use doku_protocol::{
 };
 use leptos::html;
 use leptos::prelude::*;
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::JsCast;
@@ -80,6 +80,27 @@ struct Flow {
     locale: Locale,
     /// Cleared on unmount: running loops stop.
     alive: Rc<Cell<bool>>,
+    /// The checkout's markup.
+    mounted: Mounted,
+}
+
+/// The checkout's markup: its root, and its elements, found once it is mounted.
+#[derive(Clone)]
+struct Mounted {
+    section: NodeRef<html::Section>,
+    dom: Rc<OnceCell<Dom>>,
+}
+
+impl Mounted {
+    /// The markup's elements; `None` until the markup is mounted.
+    fn dom(&self) -> Option<&Dom> {
+        if let Some(dom) = self.dom.get() {
+            return Some(dom);
+        }
+        let section = self.section.get_untracked()?;
+        let dom = Dom::find(&section)?;
+        Some(self.dom.get_or_init(|| dom))
+    }
 }
 
 /// A prefix unique to each mounted widget, so ids never collide on a page with two.
@@ -221,14 +242,8 @@ impl Flow {
 
     /// Moves the focus to the input of `asked`.
     fn focus(&self, asked: Asked) {
-        let input = self
-            .host
-            .shadow_root()
-            .and_then(|root| root.query_selector_all(".doku-field input").ok())
-            .and_then(|inputs| inputs.item(asked.index() as u32))
-            .and_then(|input| input.dyn_into::<HtmlElement>().ok());
-        if let Some(input) = input {
-            input.focus().ok();
+        if let Some(dom) = self.mounted.dom() {
+            dom.input(asked).focus().ok();
         }
     }
 
@@ -506,6 +521,10 @@ pub fn Checkout(
         )),
     };
     let alive = Rc::new(Cell::new(true));
+    let mounted = Mounted {
+        section: NodeRef::new(),
+        dom: Rc::default(),
+    };
     let flow = Flow {
         state,
         services: Rc::new(services),
@@ -513,6 +532,7 @@ pub fn Checkout(
         host,
         locale,
         alive: alive.clone(),
+        mounted: mounted.clone(),
     };
     let restore = flow.clone();
     let pageshow = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
@@ -542,14 +562,14 @@ pub fn Checkout(
     let flow = StoredValue::new_local(flow);
 
     let ids = next_id_prefix();
-    let section = NodeRef::<html::Section>::new();
+    let section = mounted.section;
     // The markup below is static; this effect shows the state in it (see `screen`).
     Effect::new(move |shown_before: Option<Stage>| {
         let model = state.model.get();
-        let screen = Screen::of(&model, locale);
-        let dom = section.get().and_then(|section| Dom::find(&section));
-        if let Some(dom) = dom {
-            dom.show(&screen);
+        // Tracked, so that the effect runs again once the markup is mounted.
+        section.track();
+        if let Some(dom) = mounted.dom() {
+            dom.show(&Screen::of(&model, locale));
             if model.stage.is_result() && shown_before.as_ref() != Some(&model.stage) {
                 // After this frame: the card was hidden until now.
                 let heading = dom.card_title().clone();
@@ -562,12 +582,16 @@ pub fn Checkout(
     });
     // One listener on the widget's root hears every action (see `Dom::action`).
     let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        let dom = section
-            .get_untracked()
-            .and_then(|section| Dom::find(&section));
-        if let Some(action) = dom.and_then(|dom| dom.action(&event)) {
-            flow.with_value(|flow| flow.act(action));
-        }
+        flow.with_value(|flow| {
+            let Some(action) = flow.mounted.dom().and_then(|dom| dom.action(&event)) else {
+                return;
+            };
+            if action == Action::Submit {
+                // The form is the widget's: it never leaves the page.
+                event.prevent_default();
+            }
+            flow.act(action);
+        });
     });
     let handler: js_sys::Function = listener.as_ref().clone().unchecked_into();
     section.on_load(move |section| {

@@ -360,29 +360,25 @@ impl Dom {
     pub(crate) const EVENTS: [&'static str; 4] = ["submit", "click", "input", "blur"];
 
     /// What `event` (one of [`Dom::EVENTS`], from within the markup) asks for, if
-    /// anything. A submitted form is kept from leaving the page.
+    /// anything.
     pub(crate) fn action(&self, event: &web_sys::Event) -> Option<Action> {
         let target = event.target()?;
         let target = target.dyn_ref::<web_sys::Node>();
         let is = |element: &Element| element.is_same_node(target);
-        let field = || {
-            Asked::ALL
-                .into_iter()
-                .find(|asked| is(&self.fields[asked.index()].input))
-        };
+        let field = || Asked::ALL.into_iter().find(|asked| is(self.input(*asked)));
         match event.type_().as_str() {
-            "submit" => {
-                event.prevent_default();
-                Some(Action::Submit)
-            }
+            "submit" => Some(Action::Submit),
             "click" if is(&self.notice_button) => Some(Action::Reload),
             "click" if is(&self.card_button) => Some(Action::CardButton),
-            "input" => {
-                field().map(|asked| Action::Typed(asked, self.fields[asked.index()].input.value()))
-            }
+            "input" => field().map(|asked| Action::Typed(asked, self.input(asked).value())),
             "blur" => field().map(Action::Left),
             _ => None,
         }
+    }
+
+    /// The input of `asked`.
+    pub(crate) fn input(&self, asked: Asked) -> &HtmlInputElement {
+        &self.fields[asked.index()].input
     }
 
     /// The result card's heading, which takes the focus when a result shows.
