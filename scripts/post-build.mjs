@@ -9,11 +9,11 @@
 //    which the proxy serves to browsers that accept them, so the compression costs
 //    nothing per request. `make size-check` checks the copies decode to the files.
 // The steps are in one hook because trunk runs the hooks of a stage concurrently.
-import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { writeCopies } from "./compress.mjs";
+import { SECOND_PASS, wasmOpt } from "./wasm-opt.mjs";
 
 const require = createRequire(new URL("../tools/", import.meta.url));
 const { transformSync } = require("esbuild");
@@ -25,13 +25,9 @@ if (!staging) {
 }
 if (process.env.TRUNK_PROFILE !== "release") process.exit(0);
 
-const root = new URL("..", import.meta.url).pathname;
-const html = readFileSync(join(root, "index.html"), "utf8");
-const features = (html.match(/data-wasm-opt-params="([^"]*)"/) || ["", ""])[1].split(/\s+/).filter(Boolean);
 const wasm = join(staging, "doku-checkout_bg.wasm");
 const before = readFileSync(wasm).length;
-const strip = ["--strip-debug", "--strip-producers", "--strip-target-features"];
-execFileSync(join(root, "tools/node_modules/.bin/wasm-opt"), [...features, "-Oz", "--converge", ...strip, wasm, "-o", wasm], { stdio: "inherit" });
+wasmOpt([...SECOND_PASS, "--strip-debug", "--strip-producers", "--strip-target-features"], wasm, wasm);
 console.log(`post-build: wasm-opt again ${before} -> ${readFileSync(wasm).length} bytes`);
 
 for (const file of ["doku-checkout.js", "doku-embed.js"]) {

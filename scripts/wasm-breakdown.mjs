@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Where the widget's wasm bytes go: builds the release widget once more with its
 // function names kept (target/size-names: same profile, not stripped), passes it through
-// wasm-bindgen and wasm-opt as trunk does, then adds up each function's code by the crate
+// wasm-bindgen and wasm-opt as the release build does, then adds up each function's code by the crate
 // it comes from, plus the data and the module's other sections. Raw bytes, before
 // compression; the total is the release wasm's size, give or take a few bytes.
 //   node scripts/wasm-breakdown.mjs          print the table
 import { execFileSync } from "node:child_process";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { SECOND_PASS, wasmOpt } from "./wasm-opt.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -146,11 +147,10 @@ export function breakdown() {
   const out = join(targetDir, "breakdown");
   mkdirSync(out, { recursive: true });
   run("wasm-bindgen", ["--target", "web", "--keep-debug", "--out-dir", out, join(targetDir, "wasm32-unknown-unknown/release/doku_checkout.wasm")]);
-  // The features trunk enables (index.html), and names kept without the DWARF.
-  const html = readFileSync(join(root, "index.html"), "utf8");
-  const features = (html.match(/data-wasm-opt-params="([^"]*)"/) || ["", ""])[1].split(/\s+/).filter(Boolean);
+  // Trunk's pass, then the build's second one, with names kept but not the DWARF.
   const optimized = join(out, "named.wasm");
-  run(join(root, "tools/node_modules/.bin/wasm-opt"), ["-Oz", "--debuginfo", "--strip-dwarf", ...features, join(out, "doku_checkout_bg.wasm"), "-o", optimized]);
+  wasmOpt(["-Oz", "--debuginfo", "--strip-dwarf"], join(out, "doku_checkout_bg.wasm"), optimized);
+  wasmOpt([...SECOND_PASS, "--debuginfo"], optimized, optimized);
   const { bodies, names, imported, data, other } = parse(readFileSync(optimized));
   const totals = new Map([
     ["(data: strings, tables)", data],
