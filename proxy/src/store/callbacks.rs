@@ -3,7 +3,9 @@
 //! PostgreSQL, one transaction on SQLite), so a callback acknowledged with 200 is never
 //! lost and never applied twice.
 
-use super::payments::{MAX_CAS_ATTEMPTS, Payment, StatusUpdate, WRITE_BACK, write_back_query};
+use super::payments::{
+    MAX_CAS_ATTEMPTS, Payment, StatusUpdate, WRITE_BACK, write_back, write_back_query,
+};
 use super::{Backend, Store, StoreError, now_millis};
 use doku_protocol::Transition;
 use sqlx::any::AnyArguments;
@@ -200,51 +202,45 @@ impl Store {
         payment: &mut Payment,
         report: &Report<'_>,
     ) -> Result<bool, StoreError> {
-        let now = now_millis();
-        let written = match self.backend {
+        match self.backend {
             Backend::Postgres => {
+                let now = now_millis();
                 let query = write_back_query(&MOVE_AND_RECORD, payment, now)?;
-                report
+                let written = report
                     .bind(query, CallbackOutcome::Applied)
                     .execute(&self.pool)
                     .await?
                     .rows_affected()
-                    == 1
+                    == 1;
+                if written {
+                    payment.written_back(now);
+                }
+                Ok(written)
             }
             Backend::Sqlite => {
                 let mut tx = self.pool.begin().await?;
-                let written = write_back_query(WRITE_BACK, payment, now)?
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                if written {
-                    report
-                        .insert(CallbackOutcome::Applied)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                } else {
+                if !write_back(&mut *tx, payment).await? {
                     tx.rollback().await?;
+                    return Ok(false);
                 }
-                written
+                report
+                    .insert(CallbackOutcome::Applied)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
             }
-        };
-        if written {
-            payment.written_back(now);
         }
-        Ok(written)
     }
 
     /// Every stored delivery for `payment_id`, oldest first.
     pub async fn callbacks_for(&self, payment_id: &str) -> Result<Vec<CallbackRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT payment_id, received_at, platform_status, outcome, body, source FROM callbacks \
-             WHERE payment_id = $1 ORDER BY id",
-        )
-        .bind(payment_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let sql =
+            format!("SELECT {REPORT_COLUMNS} FROM callbacks WHERE payment_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql)
+            .bind(payment_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(CallbackRecord {
