@@ -306,10 +306,7 @@ struct Runs<'a> {
 
 impl Runs<'_> {
     fn figure(&self, of: impl Fn(&LoadRun) -> f64) -> Series {
-        Series {
-            name: String::new(),
-            samples_ms: self.rounds.iter().map(|run| of(run)).collect(),
-        }
+        Series::of(self.rounds.iter().map(|run| of(run)))
     }
 }
 
@@ -355,18 +352,10 @@ fn median_range(series: &Series, decimals: usize) -> String {
 /// Ours over the peer's, round by round: each ratio compares two runs made within
 /// seconds of each other.
 fn paired(ours: &Runs, peer: &Runs, of: impl Fn(&LoadRun) -> f64) -> Series {
-    let samples_ms = ours
-        .rounds
-        .iter()
-        .filter_map(|run| {
-            let theirs = peer.rounds.iter().find(|p| p.round == run.round)?;
-            Some(of(run) / of(theirs).max(f64::MIN_POSITIVE))
-        })
-        .collect();
-    Series {
-        name: String::new(),
-        samples_ms,
-    }
+    Series::of(ours.rounds.iter().filter_map(|run| {
+        let theirs = peer.rounds.iter().find(|p| p.round == run.round)?;
+        Some(of(run) / of(theirs).max(f64::MIN_POSITIVE))
+    }))
 }
 
 fn load_section(out: &mut String, runs: &[LoadRun]) {

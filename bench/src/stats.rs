@@ -20,6 +20,15 @@ impl Series {
         }
     }
 
+    /// An unnamed series of `samples` in some other unit (requests a second, ratios):
+    /// its quantiles hold for any unit, only [`Series::describe`] says milliseconds.
+    pub fn of(samples: impl IntoIterator<Item = f64>) -> Series {
+        Series {
+            name: String::new(),
+            samples_ms: samples.into_iter().collect(),
+        }
+    }
+
     fn sorted(&self) -> Vec<f64> {
         let mut sorted = self.samples_ms.clone();
         sorted.sort_by(f64::total_cmp);
