@@ -1,12 +1,10 @@
 //! The platform's reports (callbacks and status answers): each one is stored (raw, for
-//! audit) in the same atomic write as the state change it causes (one statement on
-//! PostgreSQL, one transaction on SQLite), so a callback acknowledged with 200 is never
-//! lost and never applied twice.
+//! audit) in the same atomic write as the state change it causes, committed together
+//! with whatever other reports arrive at the same time (`group_report`), so a callback
+//! acknowledged with 200 is never lost and never applied twice.
 
-use super::payments::{
-    MAX_CAS_ATTEMPTS, Payment, StatusUpdate, WRITE_BACK, write_back, write_back_query,
-};
-use super::{Backend, Store, StoreError, now_millis};
+use super::payments::{MAX_CAS_ATTEMPTS, Payment, StatusUpdate, WRITE_BACK};
+use super::{Store, StoreError, now_millis};
 use doku_protocol::Transition;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -41,7 +39,7 @@ impl CallbackOutcome {
 
 /// Where a platform report came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
+pub(super) enum Source {
     /// A callback the platform sent.
     Callback,
     /// The platform's answer to our status request.
@@ -65,9 +63,9 @@ static INSERT_REPORT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO callbacks ({REPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)")
 });
 
-/// PostgreSQL's [`Store::move_and_record`], one statement: the payment's
-/// compare-and-set, and the report inserted only if it took.
-static MOVE_AND_RECORD: LazyLock<String> = LazyLock::new(|| {
+/// PostgreSQL's way to move a payment and store its report in one statement: the
+/// payment's compare-and-set, and the report inserted only if it took.
+pub(super) static MOVE_AND_RECORD: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH moved AS ({WRITE_BACK} RETURNING id) INSERT INTO callbacks ({REPORT_COLUMNS}) \
          SELECT $13, $14, $15, $16, $17, $18 FROM moved"
@@ -75,32 +73,32 @@ static MOVE_AND_RECORD: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// A report about to be stored.
-struct Report<'a> {
-    payment_id: Option<&'a str>,
-    received_at: i64,
-    platform_status: Option<&'a str>,
-    body: &'a str,
-    source: Source,
+pub(super) struct Report {
+    pub(super) payment_id: Option<String>,
+    pub(super) received_at: i64,
+    pub(super) platform_status: Option<String>,
+    pub(super) body: String,
+    pub(super) source: Source,
 }
 
-impl<'a> Report<'a> {
+impl Report {
     /// Binds the report, with `outcome`, to the next six parameters of `query`.
-    fn bind(
-        &self,
-        query: Query<'a, Any, AnyArguments<'a>>,
+    pub(super) fn bind<'q>(
+        &'q self,
+        query: Query<'q, Any, AnyArguments<'q>>,
         outcome: CallbackOutcome,
-    ) -> Query<'a, Any, AnyArguments<'a>> {
+    ) -> Query<'q, Any, AnyArguments<'q>> {
         query
-            .bind(self.payment_id)
+            .bind(self.payment_id.as_deref())
             .bind(self.received_at)
-            .bind(self.platform_status)
+            .bind(self.platform_status.as_deref())
             .bind(outcome.as_str())
-            .bind(self.body)
+            .bind(self.body.as_str())
             .bind(self.source.as_str())
     }
 
     /// The statement storing the report alone, with `outcome`.
-    fn insert(&self, outcome: CallbackOutcome) -> Query<'a, Any, AnyArguments<'a>> {
+    pub(super) fn insert(&self, outcome: CallbackOutcome) -> Query<'_, Any, AnyArguments<'_>> {
         self.bind(sqlx::query(&INSERT_REPORT), outcome)
     }
 }
@@ -149,7 +147,7 @@ impl Store {
     /// Reads the payment, decides what the report does to it, then stores the report
     /// and (if it moves the payment) the payment's new state in one atomic write: a
     /// compare-and-set, so a payment changed since it was read is read again. The read
-    /// needs no transaction of its own; PostgreSQL takes the write as one statement.
+    /// needs no transaction of its own.
     async fn record(
         &self,
         source: Source,
@@ -163,18 +161,16 @@ impl Store {
                 None => None,
             };
             let report = Report {
-                payment_id,
+                payment_id: payment_id.map(str::to_owned),
                 received_at: now_millis(),
-                platform_status: update.platform_status.as_deref(),
-                body,
+                platform_status: update.platform_status.clone(),
+                body: body.to_owned(),
                 source,
             };
             let Some(mut payment) = read else {
-                report
-                    .insert(CallbackOutcome::UnknownPayment)
-                    .execute(&self.pool)
-                    .await?;
-                return Ok((CallbackOutcome::UnknownPayment, None));
+                let outcome = CallbackOutcome::UnknownPayment;
+                self.reports.record(report, outcome).await?;
+                return Ok((outcome, None));
             };
             let outcome = match payment.apply(update) {
                 Transition::Moved => CallbackOutcome::Applied,
@@ -182,55 +178,17 @@ impl Store {
                 Transition::Refused => CallbackOutcome::Stale,
             };
             if outcome != CallbackOutcome::Applied {
-                report.insert(outcome).execute(&self.pool).await?;
+                self.reports.record(report, outcome).await?;
                 return Ok((outcome, Some(payment)));
             }
-            if self.move_and_record(&mut payment, &report).await? {
-                return Ok((outcome, Some(payment)));
+            if let Some(stored) = self.reports.move_and_record(report, payment).await? {
+                return Ok((outcome, Some(stored)));
             }
             // A concurrent writer won: start again from its state.
         }
         Err(StoreError::Contention(format!(
             "payment {payment_id:?} kept changing under concurrent callbacks"
         )))
-    }
-
-    /// Writes `payment` back (compare-and-set) and stores `report` as applied, both or
-    /// neither; `false` if a concurrent write won.
-    async fn move_and_record(
-        &self,
-        payment: &mut Payment,
-        report: &Report<'_>,
-    ) -> Result<bool, StoreError> {
-        match self.backend {
-            Backend::Postgres => {
-                let now = now_millis();
-                let query = write_back_query(&MOVE_AND_RECORD, payment, now)?;
-                let written = report
-                    .bind(query, CallbackOutcome::Applied)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected()
-                    == 1;
-                if written {
-                    payment.written_back(now);
-                }
-                Ok(written)
-            }
-            Backend::Sqlite => {
-                let mut tx = self.pool.begin().await?;
-                if !write_back(&mut *tx, payment).await? {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-                report
-                    .insert(CallbackOutcome::Applied)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-        }
     }
 
     /// Every stored delivery for `payment_id`, oldest first.
@@ -253,77 +211,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::group_insert::PaymentRow;
-    use crate::store::payments::tests::{order, payment};
-    use doku_protocol::CheckoutStatus;
-
-    fn success() -> StatusUpdate {
-        StatusUpdate {
-            status: Some(CheckoutStatus::Success),
-            platform_status: Some("success".into()),
-            ..StatusUpdate::default()
-        }
-    }
-
-    #[tokio::test]
-    async fn a_report_on_a_payment_changed_since_it_was_read_writes_neither() {
-        for db in doku_testkit::databases().await {
-            let store = Store::connect(&db.url).await.expect("a store");
-            let mut pending = payment(CheckoutStatus::Pending);
-            pending.order_id = Some(order(&store).await);
-            let row = PaymentRow::new(pending).expect("a row");
-            let (row, stored) = store.inserts.insert(row).await.expect("an insert");
-            assert!(stored, "{}", db.backend);
-            let id = row.payment().id.clone();
-            let report = Report {
-                payment_id: Some(&id),
-                received_at: 1,
-                platform_status: Some("success"),
-                body: "{}",
-                source: Source::Callback,
-            };
-
-            // Read, then changed by someone else before the report is written.
-            let mut stale = store.payment(&id).await.expect("a read").expect("stored");
-            store
-                .modify_payment(&id, |p| {
-                    p.check_attempts += 1;
-                    true
-                })
-                .await
-                .expect("a write");
-            assert_eq!(stale.apply(&success()), Transition::Moved);
-            let written = store.move_and_record(&mut stale, &report).await;
-            assert!(!written.expect("no error"), "{}", db.backend);
-            let stored = store.payment(&id).await.expect("a read").expect("stored");
-            assert_eq!(stored.status, CheckoutStatus::Pending, "{}", db.backend);
-            let reports = store.callbacks_for(&id).await.expect("reports");
-            assert!(reports.is_empty(), "{}: {reports:?}", db.backend);
-
-            // Read again: the payment moves and the report is stored with it.
-            let mut fresh = store.payment(&id).await.expect("a read").expect("stored");
-            assert_eq!(fresh.apply(&success()), Transition::Moved);
-            let written = store.move_and_record(&mut fresh, &report).await;
-            assert!(written.expect("no error"), "{}", db.backend);
-            let stored = store.payment(&id).await.expect("a read").expect("stored");
-            assert_eq!(stored.status, CheckoutStatus::Success, "{}", db.backend);
-            assert_eq!(stored.check_attempts, 1, "{}", db.backend);
-            assert_eq!(
-                (stored.version, stored.updated_at),
-                (fresh.version, fresh.updated_at),
-                "{}: the caller holds the payment as stored",
-                db.backend
-            );
-            let reports = store.callbacks_for(&id).await.expect("reports");
-            let outcomes: Vec<&str> = reports.iter().map(|r| r.outcome.as_str()).collect();
-            assert_eq!(outcomes, ["applied"], "{}", db.backend);
-            store.close().await;
-        }
     }
 }

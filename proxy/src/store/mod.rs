@@ -5,6 +5,7 @@
 
 mod callbacks;
 mod group_insert;
+mod group_report;
 mod orders;
 mod payments;
 mod reports;
@@ -17,6 +18,7 @@ pub use payments::{
 pub use reports::{PaymentFilter, StatusCount};
 
 use group_insert::GroupInsert;
+use group_report::GroupReport;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
@@ -51,14 +53,27 @@ enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The database `url` names, if this proxy supports it.
+    fn of(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
 /// The proxy's storage: orders, payments and the callback audit.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// Which database `pool` is on (for the few statements that differ).
-    backend: Backend,
     /// New payments go through here, written in batches.
     inserts: GroupInsert,
+    /// The platform's reports go through here, committed in batches.
+    reports: GroupReport,
 }
 
 impl Store {
@@ -66,13 +81,8 @@ impl Store {
     /// up to date.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            return Err(StoreError::UnsupportedUrl(redact_url(url)));
-        };
+        let backend =
+            Backend::of(url).ok_or_else(|| StoreError::UnsupportedUrl(redact_url(url)))?;
         let url = match backend {
             // Create the file if it does not exist yet.
             Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
@@ -120,8 +130,8 @@ impl Store {
         }
         Ok(Store {
             inserts: GroupInsert::start(pool.clone()),
+            reports: GroupReport::start(pool.clone(), backend),
             pool,
-            backend,
         })
     }
 

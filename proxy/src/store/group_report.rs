@@ -1,0 +1,459 @@
+//! Group commit for the platform's reports. Concurrent reports (each with the payment's
+//! new state, if it moves) are written together by one writer task, in one transaction,
+//! so a burst of callbacks costs one commit, not one each. A lone report goes out at
+//! once (on PostgreSQL as one statement, with no transaction around it); reports that
+//! arrive while a write is in flight queue and go out together when it ends. Each
+//! caller hears back only once its report is committed.
+
+use super::callbacks::{CallbackOutcome, MOVE_AND_RECORD, Report};
+use super::payments::{Payment, WRITE_BACK, write_back_query};
+use super::{Backend, StoreError, now_millis};
+use sqlx::{AnyConnection, AnyPool, Connection};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most reports one transaction carries.
+const MAX_BATCH: usize = 64;
+/// Reports waiting for the writer before callers wait to queue.
+const QUEUE: usize = 1024;
+
+/// A report waiting for the writer, and where its outcome goes.
+enum Waiting {
+    /// The report alone, with what it did.
+    Alone {
+        report: Report,
+        outcome: CallbackOutcome,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    /// The payment's new state (a compare-and-set on the version it was read at) and
+    /// the report as applied: both or neither.
+    Moving {
+        report: Report,
+        payment: Box<Payment>,
+        /// The payment as stored, or `None` if a concurrent write won.
+        reply: oneshot::Sender<Result<Option<Payment>, StoreError>>,
+    },
+}
+
+impl Waiting {
+    /// Writes this report on `connection` at `now`; `false` if its compare-and-set lost.
+    async fn write(
+        &self,
+        connection: &mut AnyConnection,
+        backend: Backend,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Waiting::Alone {
+                report, outcome, ..
+            } => {
+                report.insert(*outcome).execute(&mut *connection).await?;
+                Ok(true)
+            }
+            Waiting::Moving {
+                report, payment, ..
+            } => match backend {
+                Backend::Postgres => {
+                    let query = write_back_query(&MOVE_AND_RECORD, payment, now)?;
+                    let moved = report.bind(query, CallbackOutcome::Applied);
+                    Ok(moved.execute(&mut *connection).await?.rows_affected() == 1)
+                }
+                // SQLite cannot update inside an insert's CTE: two statements, the
+                // second only if the first took.
+                Backend::Sqlite => {
+                    let query = write_back_query(WRITE_BACK, payment, now)?;
+                    if query.execute(&mut *connection).await?.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    let recorded = report.insert(CallbackOutcome::Applied);
+                    recorded.execute(&mut *connection).await?;
+                    Ok(true)
+                }
+            },
+        }
+    }
+
+    /// Answers the caller: `written` at `now`, or the error.
+    fn answer(self, outcome: Result<(bool, i64), StoreError>) {
+        match self {
+            Waiting::Alone { reply, .. } => {
+                reply.send(outcome.map(|_| ())).ok();
+            }
+            Waiting::Moving {
+                mut payment, reply, ..
+            } => {
+                let stored = outcome.map(|(written, now)| {
+                    written.then(|| {
+                        payment.written_back(now);
+                        *payment
+                    })
+                });
+                reply.send(stored).ok();
+            }
+        }
+    }
+}
+
+/// The way to the writer task; cloned with the store.
+#[derive(Debug, Clone)]
+pub(super) struct GroupReport {
+    queue: mpsc::Sender<Waiting>,
+}
+
+impl GroupReport {
+    /// Starts the writer for `pool` on `backend`. It stops once every clone of the
+    /// returned value is gone.
+    pub(super) fn start(pool: AnyPool, backend: Backend) -> GroupReport {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(pool, backend, waiting));
+        GroupReport { queue }
+    }
+
+    /// Stores `report` alone, with `outcome`; returns once it is committed.
+    pub(super) async fn record(
+        &self,
+        report: Report,
+        outcome: CallbackOutcome,
+    ) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Waiting::Alone {
+            report,
+            outcome,
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Writes `payment` back (compare-and-set) and stores `report` as applied, both or
+    /// neither; returns the payment as stored once committed, or `None` if a
+    /// concurrent write won.
+    pub(super) async fn move_and_record(
+        &self,
+        report: Report,
+        payment: Payment,
+    ) -> Result<Option<Payment>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Waiting::Moving {
+            report,
+            payment: Box::new(payment),
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    async fn send(&self, waiting: Waiting) -> Result<(), StoreError> {
+        self.queue.send(waiting).await.map_err(|_| stopped())
+    }
+}
+
+/// The error a caller gets when the writer has stopped.
+fn stopped() -> StoreError {
+    StoreError::Database(sqlx::Error::PoolClosed)
+}
+
+/// The writer: takes whatever is waiting (up to [`MAX_BATCH`]) and writes it together.
+async fn write_batches(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Waiting>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        write_batch(&pool, backend, &mut batch).await;
+    }
+}
+
+/// Writes `batch` in one transaction and answers (and removes) each of its reports.
+async fn write_batch(pool: &AnyPool, backend: Backend, batch: &mut Vec<Waiting>) {
+    let now = now_millis();
+    match write_together(pool, backend, batch, now).await {
+        Ok(written) => {
+            for (waiting, written) in batch.drain(..).zip(written) {
+                waiting.answer(Ok((written, now)));
+            }
+        }
+        Err(error) if batch.len() == 1 => {
+            if let Some(waiting) = batch.pop() {
+                waiting.answer(Err(error));
+            }
+        }
+        // One report the database refuses must not fail the others: each is written
+        // alone, and gets its own outcome.
+        Err(error) => {
+            tracing::debug!(%error, reports = batch.len(), "batched reports failed; writing one by one");
+            for waiting in batch.drain(..) {
+                let alone = std::slice::from_ref(&waiting);
+                let outcome = write_together(pool, backend, alone, now).await;
+                waiting.answer(outcome.map(|written| (written == [true], now)));
+            }
+        }
+    }
+}
+
+/// Writes `reports` in one transaction (a lone report on PostgreSQL is one statement,
+/// which needs none); returns whether each was written.
+async fn write_together(
+    pool: &AnyPool,
+    backend: Backend,
+    reports: &[Waiting],
+    now: i64,
+) -> Result<Vec<bool>, StoreError> {
+    let mut connection = pool.acquire().await?;
+    if let ([lone], Backend::Postgres) = (reports, backend) {
+        return Ok(vec![lone.write(&mut connection, backend, now).await?]);
+    }
+    let mut transaction = connection.begin().await?;
+    let mut written = Vec::with_capacity(reports.len());
+    for report in reports {
+        written.push(report.write(&mut transaction, backend, now).await?);
+    }
+    transaction.commit().await?;
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::callbacks::Source;
+    use crate::store::group_insert::PaymentRow;
+    use crate::store::payments::StatusUpdate;
+    use crate::store::payments::tests::{order, payment};
+    use crate::store::{CallbackRecord, Store};
+    use doku_protocol::{CheckoutStatus, Transition};
+
+    /// A pending payment, stored.
+    async fn stored_pending(store: &Store) -> Payment {
+        let mut pending = payment(CheckoutStatus::Pending);
+        pending.id = crate::ids::new_id("pay");
+        pending.order_id = Some(order(store).await);
+        let row = PaymentRow::new(pending).expect("a row");
+        let (row, stored) = store.inserts.insert(row).await.expect("an insert");
+        assert!(stored);
+        row.into_payment()
+    }
+
+    /// The payment as read now, moved to success.
+    async fn read_and_succeed(store: &Store, id: &str) -> Payment {
+        let mut read = store.payment(id).await.expect("a read").expect("stored");
+        let success = StatusUpdate {
+            status: Some(CheckoutStatus::Success),
+            platform_status: Some("success".into()),
+            ..StatusUpdate::default()
+        };
+        assert_eq!(read.apply(&success), Transition::Moved);
+        read
+    }
+
+    /// A callback about `payment_id` with `body`.
+    fn report(payment_id: &str, body: &str) -> Report {
+        Report {
+            payment_id: Some(payment_id.into()),
+            received_at: 1,
+            platform_status: Some("success".into()),
+            body: body.into(),
+            source: Source::Callback,
+        }
+    }
+
+    /// What each stored report about `payment_id` did, oldest first.
+    async fn outcomes(store: &Store, payment_id: &str) -> Vec<String> {
+        let reports = store.callbacks_for(payment_id).await.expect("reports");
+        reports
+            .into_iter()
+            .map(|r: CallbackRecord| r.outcome)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_report_on_a_payment_changed_since_it_was_read_writes_neither() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let id = stored_pending(&store).await.id;
+
+            // Read, then changed by someone else before the report is written.
+            let stale = read_and_succeed(&store, &id).await;
+            store
+                .modify_payment(&id, |p| {
+                    p.check_attempts += 1;
+                    true
+                })
+                .await
+                .expect("a write");
+            let written = store
+                .reports
+                .move_and_record(report(&id, "{}"), stale)
+                .await;
+            assert!(written.expect("no error").is_none(), "{}", db.backend);
+            let stored = store.payment(&id).await.expect("a read").expect("stored");
+            assert_eq!(stored.status, CheckoutStatus::Pending, "{}", db.backend);
+            assert!(outcomes(&store, &id).await.is_empty(), "{}", db.backend);
+
+            // Read again: the payment moves and the report is stored with it.
+            let fresh = read_and_succeed(&store, &id).await;
+            let written = store
+                .reports
+                .move_and_record(report(&id, "{}"), fresh)
+                .await;
+            let fresh = written.expect("no error").expect("written");
+            let stored = store.payment(&id).await.expect("a read").expect("stored");
+            assert_eq!(stored.status, CheckoutStatus::Success, "{}", db.backend);
+            assert_eq!(stored.check_attempts, 1, "{}", db.backend);
+            assert_eq!(
+                (stored.version, stored.updated_at),
+                (fresh.version, fresh.updated_at),
+                "{}: the caller holds the payment as stored",
+                db.backend
+            );
+            assert_eq!(outcomes(&store, &id).await, ["applied"], "{}", db.backend);
+            store.close().await;
+        }
+    }
+
+    /// The answers to one batch of writes, written by [`write_batch`] directly.
+    struct Batch {
+        waiting: Vec<Waiting>,
+        alone: Vec<oneshot::Receiver<Result<(), StoreError>>>,
+        moving: Vec<oneshot::Receiver<Result<Option<Payment>, StoreError>>>,
+    }
+
+    impl Batch {
+        fn new() -> Batch {
+            Batch {
+                waiting: Vec::new(),
+                alone: Vec::new(),
+                moving: Vec::new(),
+            }
+        }
+
+        fn alone(mut self, report: Report, outcome: CallbackOutcome) -> Batch {
+            let (reply, answer) = oneshot::channel();
+            self.waiting.push(Waiting::Alone {
+                report,
+                outcome,
+                reply,
+            });
+            self.alone.push(answer);
+            self
+        }
+
+        fn moving(mut self, report: Report, payment: Payment) -> Batch {
+            let (reply, answer) = oneshot::channel();
+            self.waiting.push(Waiting::Moving {
+                report,
+                payment: Box::new(payment),
+                reply,
+            });
+            self.moving.push(answer);
+            self
+        }
+
+        /// Writes the batch to `store` (at `url`); the answers to its lone reports, then
+        /// to its moves.
+        async fn write(
+            mut self,
+            store: &Store,
+            url: &str,
+        ) -> (
+            Vec<Result<(), StoreError>>,
+            Vec<Result<Option<Payment>, StoreError>>,
+        ) {
+            let backend = Backend::of(url).expect("a supported database");
+            write_batch(&store.pool, backend, &mut self.waiting).await;
+            assert!(self.waiting.is_empty(), "every report is answered");
+            let mut alone = Vec::new();
+            for answer in self.alone {
+                alone.push(answer.await.expect("an answer"));
+            }
+            let mut moving = Vec::new();
+            for answer in self.moving {
+                moving.push(answer.await.expect("an answer"));
+            }
+            (alone, moving)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_commits_its_reports_and_only_the_first_move_of_a_payment_takes() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let (first, second) = (stored_pending(&store).await, stored_pending(&store).await);
+            // Two callbacks for the first payment, read at the same version: the first
+            // moves it, the second must find it changed and store nothing.
+            let (alone, moving) = Batch::new()
+                .moving(
+                    report(&first.id, "one"),
+                    read_and_succeed(&store, &first.id).await,
+                )
+                .moving(
+                    report(&first.id, "two"),
+                    read_and_succeed(&store, &first.id).await,
+                )
+                .alone(
+                    report("pay_unknown", "three"),
+                    CallbackOutcome::UnknownPayment,
+                )
+                .moving(
+                    report(&second.id, "four"),
+                    read_and_succeed(&store, &second.id).await,
+                )
+                .write(&store, &db.url)
+                .await;
+            assert!(alone.iter().all(Result::is_ok), "{}: {alone:?}", db.backend);
+            let moved: Vec<Option<i64>> = moving
+                .into_iter()
+                .map(|m| m.expect("no error").map(|p| p.version))
+                .collect();
+            let versions = Some(first.version + 1);
+            assert_eq!(
+                moved,
+                [versions, None, Some(second.version + 1)],
+                "{}",
+                db.backend
+            );
+            for (id, version) in [(&first.id, first.version), (&second.id, second.version)] {
+                let stored = store.payment(id).await.expect("a read").expect("stored");
+                assert_eq!(stored.status, CheckoutStatus::Success, "{}", db.backend);
+                assert_eq!(stored.version, version + 1, "{}", db.backend);
+                assert_eq!(outcomes(&store, id).await, ["applied"], "{}", db.backend);
+            }
+            let first_bodies = store.callbacks_for(&first.id).await.expect("reports");
+            assert_eq!(first_bodies[0].body, "one", "{}", db.backend);
+            let unknown = outcomes(&store, "pay_unknown").await;
+            assert_eq!(unknown, ["unknown_payment"], "{}", db.backend);
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_report_the_database_refuses_fails_alone() {
+        for db in doku_testkit::databases().await {
+            // PostgreSQL's text cannot hold a NUL character; SQLite's can, so it has
+            // nothing to refuse here.
+            if db.backend != "postgres" {
+                continue;
+            }
+            let store = Store::connect(&db.url).await.expect("a store");
+            let payment = stored_pending(&store).await;
+            let (alone, moving) = Batch::new()
+                .alone(
+                    report("pay_refused", "nul \0"),
+                    CallbackOutcome::UnknownPayment,
+                )
+                .alone(report("pay_kept", "kept"), CallbackOutcome::UnknownPayment)
+                .moving(
+                    report(&payment.id, "moved"),
+                    read_and_succeed(&store, &payment.id).await,
+                )
+                .write(&store, &db.url)
+                .await;
+            assert!(
+                matches!(alone[0], Err(StoreError::Database(_))),
+                "{alone:?}"
+            );
+            assert!(alone[1].is_ok(), "{alone:?}");
+            let moved = moving.into_iter().next().expect("one move");
+            assert!(matches!(moved, Ok(Some(_))), "{moved:?}");
+            assert!(outcomes(&store, "pay_refused").await.is_empty());
+            assert_eq!(outcomes(&store, "pay_kept").await, ["unknown_payment"]);
+            assert_eq!(outcomes(&store, &payment.id).await, ["applied"]);
+            store.close().await;
+        }
+    }
+}
