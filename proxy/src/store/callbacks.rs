@@ -56,7 +56,8 @@ impl Source {
 }
 
 /// The columns of a stored report, in the order [`Report::bind`] binds them.
-const REPORT_COLUMNS: &str = "payment_id, received_at, platform_status, outcome, body, source";
+pub(super) const REPORT_COLUMNS: &str =
+    "payment_id, received_at, platform_status, outcome, body, source";
 
 /// Stores a report alone.
 static INSERT_REPORT: LazyLock<String> = LazyLock::new(|| {

@@ -1,11 +1,12 @@
-//! Group commit for new payments. Concurrent inserts are written together by one writer
-//! task, as one multi-row `INSERT` (one statement, so one commit and one round trip). A
-//! lone insert goes out at once; inserts that arrive while a write is in flight queue and
-//! go out together when it ends, so batches grow with the load and cost nothing when
-//! there is none. Each caller hears back only once its row is committed (or turned away).
+//! Group commit for new payments. Concurrent inserts are written together, as one
+//! multi-row `INSERT` (one statement, so one commit and one round trip). A lone insert
+//! goes out at once; inserts that arrive while a write is in flight queue and go out
+//! together when it ends ([`batches`]), so batches grow with the load and cost nothing
+//! when there is none. Each caller hears back only once its row is committed (or
+//! turned away).
 
 use super::payments::{COLUMNS, Payment, redirect_json};
-use super::{StoreError, orders::to_i64};
+use super::{StoreError, batches, orders::to_i64};
 use sqlx::AnyPool;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -110,7 +111,14 @@ impl GroupInsert {
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupInsert {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(pool, waiting));
+        tokio::spawn(batches::write_batches(
+            waiting,
+            MAX_BATCH,
+            move |mut batch| {
+                let pool = pool.clone();
+                async move { write_batch(&pool, &mut batch).await }
+            },
+        ));
         GroupInsert { queue }
     }
 
@@ -124,14 +132,6 @@ impl GroupInsert {
             .await
             .map_err(|_| stopped())?;
         outcome.await.map_err(|_| stopped())?
-    }
-}
-
-/// The writer: takes whatever is waiting (up to [`MAX_BATCH`]) and writes it together.
-async fn write_batches(pool: AnyPool, mut queue: mpsc::Receiver<Waiting>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        write_batch(&pool, &mut batch).await;
     }
 }
 

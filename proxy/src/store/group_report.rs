@@ -1,17 +1,23 @@
 //! Group commit for the platform's reports. Concurrent reports (each with the payment's
-//! new state, if it moves) are written together by one writer task, in one transaction,
-//! so a burst of callbacks costs one commit, not one each. A lone report goes out at
-//! once (on PostgreSQL as one statement, with no transaction around it); reports that
-//! arrive while a write is in flight queue and go out together when it ends. Each
-//! caller hears back only once its report is committed.
+//! new state, if it moves) are written together, so a burst of callbacks costs one
+//! commit, not one each: on PostgreSQL as one statement, on SQLite in one transaction.
+//! A lone report goes out at once; reports that arrive while a write is in flight queue
+//! and go out together when it ends ([`batches`]). Each caller hears back only once its
+//! report is committed.
 
-use super::callbacks::{CallbackOutcome, MOVE_AND_RECORD, Report};
-use super::payments::{Payment, WRITE_BACK, write_back_query};
-use super::{Backend, StoreError, now_millis};
-use sqlx::{AnyConnection, AnyPool, Connection};
+use super::callbacks::{CallbackOutcome, MOVE_AND_RECORD, REPORT_COLUMNS, Report};
+use super::payments::{Payment, WRITE_BACK, bind_write_back, write_back_query};
+use super::{Backend, StoreError, batches, now_millis};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
+use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
 
-/// The most reports one transaction carries.
+/// A statement on the `Any` driver.
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
+
+/// The most reports one write carries (18 parameters each, well under both databases'
+/// limits).
 const MAX_BATCH: usize = 64;
 /// Reports waiting for the writer before callers wait to queue.
 const QUEUE: usize = 1024;
@@ -35,6 +41,14 @@ enum Waiting {
 }
 
 impl Waiting {
+    /// The payment this write moves, if any.
+    fn moves(&self) -> Option<&str> {
+        match self {
+            Waiting::Alone { .. } => None,
+            Waiting::Moving { payment, .. } => Some(&payment.id),
+        }
+    }
+
     /// Writes this report on `connection` at `now`; `false` if its compare-and-set lost.
     async fn write(
         &self,
@@ -104,7 +118,14 @@ impl GroupReport {
     /// returned value is gone.
     pub(super) fn start(pool: AnyPool, backend: Backend) -> GroupReport {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(pool, backend, waiting));
+        tokio::spawn(batches::write_batches(
+            waiting,
+            MAX_BATCH,
+            move |mut batch| {
+                let pool = pool.clone();
+                async move { write_batch(&pool, backend, &mut batch).await }
+            },
+        ));
         GroupReport { queue }
     }
 
@@ -152,15 +173,8 @@ fn stopped() -> StoreError {
     StoreError::Database(sqlx::Error::PoolClosed)
 }
 
-/// The writer: takes whatever is waiting (up to [`MAX_BATCH`]) and writes it together.
-async fn write_batches(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Waiting>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        write_batch(&pool, backend, &mut batch).await;
-    }
-}
-
-/// Writes `batch` in one transaction and answers (and removes) each of its reports.
+/// Writes `batch` atomically ([`write_together`]) and answers (and removes) each of its
+/// reports.
 async fn write_batch(pool: &AnyPool, backend: Backend, batch: &mut Vec<Waiting>) {
     let now = now_millis();
     match write_together(pool, backend, batch, now).await {
@@ -187,8 +201,8 @@ async fn write_batch(pool: &AnyPool, backend: Backend, batch: &mut Vec<Waiting>)
     }
 }
 
-/// Writes `reports` in one transaction (a lone report on PostgreSQL is one statement,
-/// which needs none); returns whether each was written.
+/// Writes `reports` atomically: on PostgreSQL in one statement, on SQLite in one
+/// transaction. Returns whether each was written.
 async fn write_together(
     pool: &AnyPool,
     backend: Backend,
@@ -196,15 +210,131 @@ async fn write_together(
     now: i64,
 ) -> Result<Vec<bool>, StoreError> {
     let mut connection = pool.acquire().await?;
-    if let ([lone], Backend::Postgres) = (reports, backend) {
-        return Ok(vec![lone.write(&mut connection, backend, now).await?]);
+    match (backend, reports) {
+        (Backend::Postgres, [lone]) => Ok(vec![lone.write(&mut connection, backend, now).await?]),
+        (Backend::Postgres, _) => write_in_one_statement(&mut connection, reports, now).await,
+        (Backend::Sqlite, _) => {
+            let mut transaction = connection.begin().await?;
+            let mut written = Vec::with_capacity(reports.len());
+            for report in reports {
+                written.push(report.write(&mut transaction, backend, now).await?);
+            }
+            transaction.commit().await?;
+            Ok(written)
+        }
     }
-    let mut transaction = connection.begin().await?;
-    let mut written = Vec::with_capacity(reports.len());
-    for report in reports {
-        written.push(report.write(&mut transaction, backend, now).await?);
+}
+
+/// Columns of one report in [`write_in_one_statement`]: the payment's new state as
+/// [`WRITE_BACK`] binds it (all null for a report alone), then the report as
+/// [`Report::bind`] binds it, each with its type.
+const ROW_COLUMNS: [(&str, &str); 18] = [
+    ("status", "text"),
+    ("platform_status", "text"),
+    ("code", "text"),
+    ("message", "text"),
+    ("redirect", "text"),
+    ("open_order_id", "text"),
+    ("next_check_at", "bigint"),
+    ("check_attempts", "bigint"),
+    ("lease_until", "bigint"),
+    ("updated_at", "bigint"),
+    ("id", "text"),
+    ("version", "bigint"),
+    ("report_payment_id", "text"),
+    ("received_at", "bigint"),
+    ("report_platform_status", "text"),
+    ("outcome", "text"),
+    ("body", "text"),
+    ("source", "text"),
+];
+
+/// PostgreSQL's write of many reports as one statement: every payment whose version is
+/// still the one read moves (one multi-row compare-and-set), and every report is
+/// stored that stands alone or whose payment moved. Rows are numbered from 0 by `n`;
+/// the statement returns the `n` of each payment moved.
+fn many_reports_statement(rows: usize) -> String {
+    let columns: Vec<&str> = ROW_COLUMNS.iter().map(|(name, _)| *name).collect();
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let first = row * ROW_COLUMNS.len() + 1;
+            let cells: Vec<String> = ROW_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, (_, kind))| format!("${}::{kind}", first + i))
+                .collect();
+            format!("({row}, {})", cells.join(", "))
+        })
+        .collect();
+    format!(
+        "WITH input (n, {columns}) AS (VALUES {values}), \
+         moved AS (UPDATE payments p SET status = i.status, platform_status = i.platform_status, \
+             code = i.code, message = i.message, redirect = i.redirect, \
+             open_order_id = i.open_order_id, next_check_at = i.next_check_at, \
+             check_attempts = i.check_attempts, lease_until = i.lease_until, \
+             updated_at = i.updated_at, version = p.version + 1 \
+             FROM input i WHERE p.id = i.id AND p.version = i.version RETURNING i.n), \
+         recorded AS (INSERT INTO callbacks ({REPORT_COLUMNS}) \
+             SELECT report_payment_id, received_at, report_platform_status, outcome, body, source \
+             FROM input WHERE id IS NULL OR n IN (SELECT n FROM moved) ORDER BY n) \
+         SELECT n::bigint FROM moved",
+        columns = columns.join(", "),
+        values = values.join(", "),
+    )
+}
+
+/// `query` with nulls for [`WRITE_BACK`]'s twelve parameters (a report that moves no
+/// payment), typed as [`ROW_COLUMNS`] has them.
+fn bind_no_move(query: AnyQuery<'_>) -> AnyQuery<'_> {
+    ROW_COLUMNS[..12]
+        .iter()
+        .fold(query, |query, (_, kind)| match *kind {
+            "bigint" => query.bind(None::<i64>),
+            _ => query.bind(None::<&str>),
+        })
+}
+
+/// Writes `reports` in one statement. A payment moves
+/// at most once per statement: a second report moving it is left out, as if its
+/// compare-and-set had lost, and its caller reads the payment again.
+async fn write_in_one_statement(
+    connection: &mut AnyConnection,
+    reports: &[Waiting],
+    now: i64,
+) -> Result<Vec<bool>, StoreError> {
+    // The statement's rows, as indexes into `reports`: all but the repeats.
+    let mut moving = HashSet::new();
+    let rows: Vec<usize> = (0..reports.len())
+        .filter(|&i| reports[i].moves().is_none_or(|id| moving.insert(id)))
+        .collect();
+    let sql = many_reports_statement(rows.len());
+    let mut query = sqlx::query(&sql);
+    for &i in &rows {
+        query = match &reports[i] {
+            Waiting::Alone {
+                report, outcome, ..
+            } => report.bind(bind_no_move(query), *outcome),
+            Waiting::Moving {
+                report, payment, ..
+            } => report.bind(
+                bind_write_back(query, payment, now)?,
+                CallbackOutcome::Applied,
+            ),
+        };
     }
-    transaction.commit().await?;
+    let moved: HashSet<i64> = query
+        .fetch_all(&mut *connection)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    let mut written = vec![false; reports.len()];
+    for (n, &i) in rows.iter().enumerate() {
+        written[i] = match reports[i] {
+            Waiting::Alone { .. } => true,
+            Waiting::Moving { .. } => moved.contains(&(n as i64)),
+        };
+    }
     Ok(written)
 }
 
@@ -374,9 +504,20 @@ mod tests {
         for db in doku_testkit::databases().await {
             let store = Store::connect(&db.url).await.expect("a store");
             let (first, second) = (stored_pending(&store).await, stored_pending(&store).await);
+            // Read, then changed by someone else before the batch is written.
+            let changed = stored_pending(&store).await;
+            let stale = read_and_succeed(&store, &changed.id).await;
+            store
+                .modify_payment(&changed.id, |p| {
+                    p.check_attempts += 1;
+                    true
+                })
+                .await
+                .expect("a write");
             // Two callbacks for the first payment, read at the same version: the first
             // moves it, the second must find it changed and store nothing.
             let (alone, moving) = Batch::new()
+                .moving(report(&changed.id, "stale"), stale)
                 .moving(
                     report(&first.id, "one"),
                     read_and_succeed(&store, &first.id).await,
@@ -403,7 +544,15 @@ mod tests {
             let versions = Some(first.version + 1);
             assert_eq!(
                 moved,
-                [versions, None, Some(second.version + 1)],
+                [None, versions, None, Some(second.version + 1)],
+                "{}",
+                db.backend
+            );
+            let unmoved = store.payment(&changed.id).await.expect("a read");
+            let unmoved = unmoved.expect("stored");
+            assert_eq!(unmoved.status, CheckoutStatus::Pending, "{}", db.backend);
+            assert!(
+                outcomes(&store, &changed.id).await.is_empty(),
                 "{}",
                 db.backend
             );

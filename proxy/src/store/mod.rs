@@ -3,6 +3,7 @@
 //! driver: portable SQL, `$n` placeholders in order of first use, times as Unix
 //! milliseconds, and compare-and-set updates (a `version` column) instead of row locks.
 
+mod batches;
 mod callbacks;
 mod group_insert;
 mod group_report;

@@ -415,7 +415,16 @@ pub(super) fn write_back_query<'q>(
     payment: &'q Payment,
     now: i64,
 ) -> Result<Query<'q, Any, AnyArguments<'q>>, StoreError> {
-    Ok(sqlx::query(sql)
+    bind_write_back(sqlx::query(sql), payment, now)
+}
+
+/// `query` with [`WRITE_BACK`]'s twelve parameters bound next, for `payment` at `now`.
+pub(super) fn bind_write_back<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    payment: &'q Payment,
+    now: i64,
+) -> Result<Query<'q, Any, AnyArguments<'q>>, StoreError> {
+    Ok(query
         .bind(payment.status.as_str())
         .bind(payment.platform_status.as_deref())
         .bind(payment.code.as_deref())
