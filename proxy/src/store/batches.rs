@@ -1,6 +1,6 @@
-//! The loop behind group commit: take whatever waits in a queue and write it as one
-//! batch. One batch is written at a time; what arrives meanwhile makes the next one
-//! larger, so batches grow with the load and a lone item goes out at once.
+//! The loop behind grouped reads and writes: take whatever waits in a queue and hand it
+//! on as one batch. One batch is handled at a time; what arrives meanwhile makes the
+//! next one larger, so batches grow with the load and a lone item goes out at once.
 //!
 //! (Several batches in flight at once were measured, and lost: the database is the
 //! busy part under load, and smaller batches only gave it more statements.)
@@ -9,14 +9,11 @@ use std::future::Future;
 use tokio::sync::mpsc;
 
 /// Takes up to `max_batch` waiting items from `queue` at a time and hands each batch to
-/// `write`, waiting for it before taking the next. Ends once the queue is closed and
+/// `handle`, waiting for it before taking the next. Ends once the queue is closed and
 /// empty.
-pub(super) async fn write_batches<T, W, F>(
-    mut queue: mpsc::Receiver<T>,
-    max_batch: usize,
-    mut write: W,
-) where
-    W: FnMut(Vec<T>) -> F,
+pub(super) async fn run<T, H, F>(mut queue: mpsc::Receiver<T>, max_batch: usize, mut handle: H)
+where
+    H: FnMut(Vec<T>) -> F,
     F: Future<Output = ()>,
 {
     loop {
@@ -24,7 +21,7 @@ pub(super) async fn write_batches<T, W, F>(
         if queue.recv_many(&mut batch, max_batch).await == 0 {
             return;
         }
-        write(batch).await;
+        handle(batch).await;
     }
 }
 
@@ -40,7 +37,7 @@ mod tests {
         let (release, released) = watch::channel(false);
         let batches = Arc::new(Mutex::new(Vec::new()));
         let written = batches.clone();
-        let writer = tokio::spawn(write_batches(waiting, 8, move |batch: Vec<u32>| {
+        let writer = tokio::spawn(run(waiting, 8, move |batch: Vec<u32>| {
             written.lock().expect("batches").push(batch);
             let mut released = released.clone();
             async move {

@@ -111,14 +111,10 @@ impl GroupInsert {
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupInsert {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(batches::write_batches(
-            waiting,
-            MAX_BATCH,
-            move |mut batch| {
-                let pool = pool.clone();
-                async move { write_batch(&pool, &mut batch).await }
-            },
-        ));
+        tokio::spawn(batches::run(waiting, MAX_BATCH, move |mut batch| {
+            let pool = pool.clone();
+            async move { write_batch(&pool, &mut batch).await }
+        }));
         GroupInsert { queue }
     }
 

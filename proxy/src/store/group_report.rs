@@ -118,14 +118,10 @@ impl GroupReport {
     /// returned value is gone.
     pub(super) fn start(pool: AnyPool, backend: Backend) -> GroupReport {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(batches::write_batches(
-            waiting,
-            MAX_BATCH,
-            move |mut batch| {
-                let pool = pool.clone();
-                async move { write_batch(&pool, backend, &mut batch).await }
-            },
-        ));
+        tokio::spawn(batches::run(waiting, MAX_BATCH, move |mut batch| {
+            let pool = pool.clone();
+            async move { write_batch(&pool, backend, &mut batch).await }
+        }));
         GroupReport { queue }
     }
 
@@ -342,22 +338,10 @@ async fn write_in_one_statement(
 mod tests {
     use super::*;
     use crate::store::callbacks::Source;
-    use crate::store::group_insert::PaymentRow;
     use crate::store::payments::StatusUpdate;
-    use crate::store::payments::tests::{order, payment};
+    use crate::store::payments::tests::stored_pending;
     use crate::store::{CallbackRecord, Store};
     use doku_protocol::{CheckoutStatus, Transition};
-
-    /// A pending payment, stored.
-    async fn stored_pending(store: &Store) -> Payment {
-        let mut pending = payment(CheckoutStatus::Pending);
-        pending.id = crate::ids::new_id("pay");
-        pending.order_id = Some(order(store).await);
-        let row = PaymentRow::new(pending).expect("a row");
-        let (row, stored) = store.inserts.insert(row).await.expect("an insert");
-        assert!(stored);
-        row.into_payment()
-    }
 
     /// The payment as read now, moved to success.
     async fn read_and_succeed(store: &Store, id: &str) -> Payment {

@@ -6,6 +6,7 @@
 mod batches;
 mod callbacks;
 mod group_insert;
+mod group_read;
 mod group_report;
 mod orders;
 mod payments;
@@ -19,6 +20,7 @@ pub use payments::{
 pub use reports::{PaymentFilter, StatusCount};
 
 use group_insert::GroupInsert;
+use group_read::GroupRead;
 use group_report::GroupReport;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
@@ -75,6 +77,8 @@ pub struct Store {
     inserts: GroupInsert,
     /// The platform's reports go through here, committed in batches.
     reports: GroupReport,
+    /// Payments read by id go through here, read in batches.
+    reads: GroupRead,
 }
 
 impl Store {
@@ -132,6 +136,7 @@ impl Store {
         Ok(Store {
             inserts: GroupInsert::start(pool.clone()),
             reports: GroupReport::start(pool.clone(), backend),
+            reads: GroupRead::start(pool.clone()),
             pool,
         })
     }

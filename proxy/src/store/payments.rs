@@ -341,7 +341,7 @@ impl Store {
 
     /// The payment `id`, if there is one.
     pub async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
-        self.select_one("WHERE id = $1", &[id]).await
+        self.reads.payment(id).await
     }
 
     async fn select_one(
@@ -572,6 +572,18 @@ pub(in crate::store) mod tests {
             lease_until: None,
             version: 0,
         }
+    }
+
+    /// A new pending purchase for a new order, stored in `store` (through the group
+    /// insert).
+    pub(in crate::store) async fn stored_pending(store: &Store) -> Payment {
+        let mut pending = payment(CheckoutStatus::Pending);
+        pending.id = crate::ids::new_id("pay");
+        pending.order_id = Some(order(store).await);
+        let row = PaymentRow::new(pending).expect("a row");
+        let (row, stored) = store.inserts.insert(row).await.expect("an insert");
+        assert!(stored, "a new order takes its first payment");
+        row.into_payment()
     }
 
     fn redirect() -> UncheckedRedirect {

@@ -1,0 +1,170 @@
+//! Grouped reads of payments by id. Under load most of the database's time goes to
+//! round trips, not to the reads themselves, so concurrent reads go out together as one
+//! `SELECT ... WHERE id IN (...)`. A lone read goes out at once; reads that arrive
+//! while one is in flight queue and go out together when it ends ([`batches`]).
+
+use super::payments::{COLUMNS, Payment, read_payment};
+use super::{StoreError, batches};
+use sqlx::AnyPool;
+use std::collections::HashMap;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most ids one read asks for.
+const MAX_BATCH: usize = 64;
+/// Reads waiting for the reader before callers wait to queue.
+const QUEUE: usize = 1024;
+
+/// A read waiting for the reader, and where its answer goes.
+struct Waiting {
+    id: String,
+    reply: oneshot::Sender<Result<Option<Payment>, StoreError>>,
+}
+
+/// The way to the reader task; cloned with the store.
+#[derive(Debug, Clone)]
+pub(super) struct GroupRead {
+    queue: mpsc::Sender<Waiting>,
+}
+
+impl GroupRead {
+    /// Starts the reader for `pool`. It stops once every clone of the returned value is
+    /// gone.
+    pub(super) fn start(pool: AnyPool) -> GroupRead {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(batches::run(waiting, MAX_BATCH, move |batch| {
+            let pool = pool.clone();
+            async move { read_batch(&pool, batch).await }
+        }));
+        GroupRead { queue }
+    }
+
+    /// The payment `id`, if there is one.
+    pub(super) async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
+        let id = id.to_owned();
+        self.queue
+            .send(Waiting { id, reply })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// Reads every payment `batch` asks for in one statement and answers each read. If
+/// that fails (say, one row is unreadable), each is read alone and gets its own answer.
+async fn read_batch(pool: &AnyPool, batch: Vec<Waiting>) {
+    let ids: Vec<&str> = batch.iter().map(|waiting| waiting.id.as_str()).collect();
+    let found = match select(pool, &ids).await {
+        Ok(found) => found,
+        Err(error) if batch.len() == 1 => {
+            if let Some(Waiting { reply, .. }) = batch.into_iter().next() {
+                reply.send(Err(error)).ok();
+            }
+            return;
+        }
+        Err(error) => {
+            tracing::debug!(%error, reads = batch.len(), "batched read failed; reading one by one");
+            for Waiting { id, reply } in batch {
+                let alone = select(pool, &[&id]).await;
+                reply.send(alone.map(|mut found| found.remove(&id))).ok();
+            }
+            return;
+        }
+    };
+    for Waiting { id, reply } in batch {
+        reply.send(Ok(found.get(&id).cloned())).ok();
+    }
+}
+
+/// The payments with `ids` that exist, by id.
+async fn select(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String, Payment>, StoreError> {
+    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payments WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| read_payment(row).map(|payment| (payment.id.clone(), payment)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::store::payments::tests::stored_pending;
+
+    /// Reads `ids` as one batch; returns each answer.
+    async fn read(store: &Store, ids: &[&str]) -> Vec<Result<Option<Payment>, StoreError>> {
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for id in ids {
+            let (reply, answer) = oneshot::channel();
+            batch.push(Waiting {
+                id: id.to_string(),
+                reply,
+            });
+            answers.push(answer);
+        }
+        read_batch(&store.pool, batch).await;
+        let mut read = Vec::new();
+        for answer in answers {
+            read.push(answer.await.expect("an answer"));
+        }
+        read
+    }
+
+    #[tokio::test]
+    async fn a_batch_answers_each_read_with_its_own_payment() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let ids = [
+                stored_pending(&store).await.id,
+                stored_pending(&store).await.id,
+            ];
+            let (first, second) = (ids[0].as_str(), ids[1].as_str());
+            let answers = read(&store, &[second, "pay_missing", first, second]).await;
+            let read: Vec<Option<String>> = answers
+                .into_iter()
+                .map(|answer| answer.expect("no error").map(|p| p.id))
+                .collect();
+            let expected = [Some(second), None, Some(first), Some(second)];
+            let expected: Vec<Option<String>> =
+                expected.iter().map(|id| id.map(str::to_owned)).collect();
+            assert_eq!(read, expected, "{}", db.backend);
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_row_fails_only_its_own_read() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let ids = [
+                stored_pending(&store).await.id,
+                stored_pending(&store).await.id,
+            ];
+            sqlx::query("UPDATE payments SET status = 'lost' WHERE id = $1")
+                .bind(&ids[0])
+                .execute(&store.pool)
+                .await
+                .expect("a write");
+            let answers = read(&store, &[&ids[0], &ids[1]]).await;
+            assert!(
+                matches!(answers[0], Err(StoreError::Corrupt(_))),
+                "{}: {:?}",
+                db.backend,
+                answers[0]
+            );
+            let good = answers[1].as_ref().expect("no error").as_ref();
+            assert_eq!(good.map(|p| p.id.as_str()), Some(ids[1].as_str()));
+            store.close().await;
+        }
+    }
+}
