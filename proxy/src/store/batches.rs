@@ -8,10 +8,24 @@
 use std::future::Future;
 use tokio::sync::mpsc;
 
+/// Starts a task that hands what is sent on the returned sender (at most `queue` items
+/// waiting) to `handle`, in batches of up to `max_batch` ([`run`]). The task ends once
+/// every clone of the sender is gone.
+pub(super) fn start<T, H, F>(queue: usize, max_batch: usize, handle: H) -> mpsc::Sender<T>
+where
+    T: Send + 'static,
+    H: FnMut(Vec<T>) -> F + Send + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let (sender, waiting) = mpsc::channel(queue);
+    tokio::spawn(run(waiting, max_batch, handle));
+    sender
+}
+
 /// Takes up to `max_batch` waiting items from `queue` at a time and hands each batch to
 /// `handle`, waiting for it before taking the next. Ends once the queue is closed and
 /// empty.
-pub(super) async fn run<T, H, F>(mut queue: mpsc::Receiver<T>, max_batch: usize, mut handle: H)
+async fn run<T, H, F>(mut queue: mpsc::Receiver<T>, max_batch: usize, mut handle: H)
 where
     H: FnMut(Vec<T>) -> F,
     F: Future<Output = ()>,

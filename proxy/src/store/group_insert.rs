@@ -110,11 +110,10 @@ impl GroupInsert {
     /// Starts the writer for `pool`. It stops once every clone of the returned value is
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupInsert {
-        let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(batches::run(waiting, MAX_BATCH, move |mut batch| {
+        let queue = batches::start(QUEUE, MAX_BATCH, move |mut batch| {
             let pool = pool.clone();
             async move { write_batch(&pool, &mut batch).await }
-        }));
+        });
         GroupInsert { queue }
     }
 

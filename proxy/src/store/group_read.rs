@@ -30,11 +30,10 @@ impl GroupRead {
     /// Starts the reader for `pool`. It stops once every clone of the returned value is
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupRead {
-        let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(batches::run(waiting, MAX_BATCH, move |batch| {
+        let queue = batches::start(QUEUE, MAX_BATCH, move |batch| {
             let pool = pool.clone();
             async move { read_batch(&pool, batch).await }
-        }));
+        });
         GroupRead { queue }
     }
 

@@ -117,11 +117,10 @@ impl GroupReport {
     /// Starts the writer for `pool` on `backend`. It stops once every clone of the
     /// returned value is gone.
     pub(super) fn start(pool: AnyPool, backend: Backend) -> GroupReport {
-        let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(batches::run(waiting, MAX_BATCH, move |mut batch| {
+        let queue = batches::start(QUEUE, MAX_BATCH, move |mut batch| {
             let pool = pool.clone();
             async move { write_batch(&pool, backend, &mut batch).await }
-        }));
+        });
         GroupReport { queue }
     }
 
