@@ -366,7 +366,8 @@ fn load_section(out: &mut String, runs: &[LoadRun]) {
          servers. Sessions: every request opens a distinct payment (its own order and idempotency key): \
          validation, signing the Payment Page URL, storing the payment. Callbacks: every request a distinct, \
          validly signed success callback: verification, storing the raw body and the state change in one \
-         transaction, committed before the 200 (SQLite: WAL with synchronous=FULL). The peer does the same \
+         atomic write (written together with the other callbacks that arrive meanwhile), committed before \
+         the 200 (SQLite: WAL with synchronous=FULL). The peer does the same \
          work in Node.js with express, the platform's npm SDK (`ecommpay`) and `pg`.\n\n\
          Each endpoint and level is measured {ROUNDS} times, the servers taking turns (in an order rotated \
          every round), so that all servers' runs at a level fall within the same minute or two; the figures \
