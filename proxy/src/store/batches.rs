@@ -5,8 +5,9 @@
 //! (Several batches in flight at once were measured, and lost: the database is the
 //! busy part under load, and smaller batches only gave it more statements.)
 
+use super::StoreError;
 use std::future::Future;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// Starts a task that hands what is sent on the returned sender (at most `queue` items
 /// waiting) to `handle`, in batches of up to `max_batch` ([`run`]). The task ends once
@@ -20,6 +21,17 @@ where
     let (sender, waiting) = mpsc::channel(queue);
     tokio::spawn(run(waiting, max_batch, handle));
     sender
+}
+
+/// Queues the item `with_reply` makes around a reply channel, and waits for the reply.
+pub(super) async fn ask<T, R>(
+    queue: &mpsc::Sender<T>,
+    with_reply: impl FnOnce(oneshot::Sender<Result<R, StoreError>>) -> T,
+) -> Result<R, StoreError> {
+    let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
+    let (reply, answer) = oneshot::channel();
+    queue.send(with_reply(reply)).await.map_err(|_| stopped())?;
+    answer.await.map_err(|_| stopped())?
 }
 
 /// Takes up to `max_batch` waiting items from `queue` at a time and hands each batch to

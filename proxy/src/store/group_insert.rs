@@ -120,13 +120,7 @@ impl GroupInsert {
     /// Inserts `row` unless a unique constraint turns it away (`ON CONFLICT DO
     /// NOTHING`); returns it with whether it was stored, once that is committed.
     pub(super) async fn insert(&self, row: PaymentRow) -> Result<(PaymentRow, bool), StoreError> {
-        let (reply, outcome) = oneshot::channel();
-        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
-        self.queue
-            .send(Waiting { row, reply })
-            .await
-            .map_err(|_| stopped())?;
-        outcome.await.map_err(|_| stopped())?
+        batches::ask(&self.queue, |reply| Waiting { row, reply }).await
     }
 }
 

@@ -39,14 +39,8 @@ impl GroupRead {
 
     /// The payment `id`, if there is one.
     pub(super) async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
         let id = id.to_owned();
-        self.queue
-            .send(Waiting { id, reply })
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        batches::ask(&self.queue, |reply| Waiting { id, reply }).await
     }
 }
 

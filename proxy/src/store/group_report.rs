@@ -130,14 +130,12 @@ impl GroupReport {
         report: Report,
         outcome: CallbackOutcome,
     ) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Waiting::Alone {
+        let alone = |reply| Waiting::Alone {
             report,
             outcome,
             reply,
-        })
-        .await?;
-        answer.await.map_err(|_| stopped())?
+        };
+        batches::ask(&self.queue, alone).await
     }
 
     /// Writes `payment` back (compare-and-set) and stores `report` as applied, both or
@@ -148,24 +146,13 @@ impl GroupReport {
         report: Report,
         payment: Payment,
     ) -> Result<Option<Payment>, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Waiting::Moving {
+        let moving = |reply| Waiting::Moving {
             report,
             payment: Box::new(payment),
             reply,
-        })
-        .await?;
-        answer.await.map_err(|_| stopped())?
+        };
+        batches::ask(&self.queue, moving).await
     }
-
-    async fn send(&self, waiting: Waiting) -> Result<(), StoreError> {
-        self.queue.send(waiting).await.map_err(|_| stopped())
-    }
-}
-
-/// The error a caller gets when the writer has stopped.
-fn stopped() -> StoreError {
-    StoreError::Database(sqlx::Error::PoolClosed)
 }
 
 /// Writes `batch` atomically ([`write_together`]) and answers (and removes) each of its
