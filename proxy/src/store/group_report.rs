@@ -1,12 +1,12 @@
 //! Group commit for the platform's reports. Concurrent reports (each with the payment's
 //! new state, if it moves) are written together, so a burst of callbacks costs one
-//! commit, not one each: on PostgreSQL as one statement, on SQLite in one transaction.
-//! A lone report goes out at once; reports that arrive while a write is in flight queue
+//! commit, not one each: on PostgreSQL as one statement (for a lone report too), on
+//! SQLite in one transaction. A lone report goes out at once; reports that arrive while a write is in flight queue
 //! and go out together when it ends ([`batches`]). Each caller hears back only once its
 //! report is committed.
 
-use super::callbacks::{CallbackOutcome, MOVE_AND_RECORD, REPORT_COLUMNS, Report};
-use super::payments::{Payment, WRITE_BACK, bind_write_back, write_back_query};
+use super::callbacks::{CallbackOutcome, REPORT_COLUMNS, Report};
+use super::payments::{Payment, bind_write_back, write_back_query};
 use super::{Backend, StoreError, batches, now_millis};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
@@ -49,41 +49,31 @@ impl Waiting {
         }
     }
 
-    /// Writes this report on `connection` at `now`; `false` if its compare-and-set lost.
-    async fn write(
+    /// Writes this report on SQLite's `connection` at `now`, as two statements (SQLite
+    /// cannot update inside an insert's CTE); `false` if its compare-and-set lost.
+    async fn write_on_sqlite(
         &self,
         connection: &mut AnyConnection,
-        backend: Backend,
         now: i64,
     ) -> Result<bool, StoreError> {
-        match self {
+        let (report, outcome) = match self {
             Waiting::Alone {
                 report, outcome, ..
-            } => {
-                report.insert(*outcome).execute(&mut *connection).await?;
-                Ok(true)
-            }
+            } => (report, *outcome),
             Waiting::Moving {
                 report, payment, ..
-            } => match backend {
-                Backend::Postgres => {
-                    let query = write_back_query(&MOVE_AND_RECORD, payment, now)?;
-                    let moved = report.bind(query, CallbackOutcome::Applied);
-                    Ok(moved.execute(&mut *connection).await?.rows_affected() == 1)
+            } => {
+                let moved = write_back_query(payment, now)?
+                    .execute(&mut *connection)
+                    .await?;
+                if moved.rows_affected() != 1 {
+                    return Ok(false);
                 }
-                // SQLite cannot update inside an insert's CTE: two statements, the
-                // second only if the first took.
-                Backend::Sqlite => {
-                    let query = write_back_query(WRITE_BACK, payment, now)?;
-                    if query.execute(&mut *connection).await?.rows_affected() != 1 {
-                        return Ok(false);
-                    }
-                    let recorded = report.insert(CallbackOutcome::Applied);
-                    recorded.execute(&mut *connection).await?;
-                    Ok(true)
-                }
-            },
-        }
+                (report, CallbackOutcome::Applied)
+            }
+        };
+        report.insert(outcome).execute(&mut *connection).await?;
+        Ok(true)
     }
 
     /// Answers the caller: `written` at `now`, or the error.
@@ -192,14 +182,13 @@ async fn write_together(
     now: i64,
 ) -> Result<Vec<bool>, StoreError> {
     let mut connection = pool.acquire().await?;
-    match (backend, reports) {
-        (Backend::Postgres, [lone]) => Ok(vec![lone.write(&mut connection, backend, now).await?]),
-        (Backend::Postgres, _) => write_in_one_statement(&mut connection, reports, now).await,
-        (Backend::Sqlite, _) => {
+    match backend {
+        Backend::Postgres => write_in_one_statement(&mut connection, reports, now).await,
+        Backend::Sqlite => {
             let mut transaction = connection.begin().await?;
             let mut written = Vec::with_capacity(reports.len());
             for report in reports {
-                written.push(report.write(&mut transaction, backend, now).await?);
+                written.push(report.write_on_sqlite(&mut transaction, now).await?);
             }
             transaction.commit().await?;
             Ok(written)
@@ -208,7 +197,7 @@ async fn write_together(
 }
 
 /// Columns of one report in [`write_in_one_statement`]: the payment's new state as
-/// [`WRITE_BACK`] binds it (all null for a report alone), then the report as
+/// [`bind_write_back`] binds it (all null for a report alone), then the report as
 /// [`Report::bind`] binds it, each with its type.
 const ROW_COLUMNS: [(&str, &str); 18] = [
     ("status", "text"),
@@ -265,8 +254,8 @@ fn many_reports_statement(rows: usize) -> String {
     )
 }
 
-/// `query` with nulls for [`WRITE_BACK`]'s twelve parameters (a report that moves no
-/// payment), typed as [`ROW_COLUMNS`] has them.
+/// `query` with nulls for the twelve parameters [`bind_write_back`] would bind (a
+/// report that moves no payment), typed as [`ROW_COLUMNS`] has them.
 fn bind_no_move(query: AnyQuery<'_>) -> AnyQuery<'_> {
     ROW_COLUMNS[..12]
         .iter()
@@ -444,18 +433,28 @@ mod tests {
             self
         }
 
-        /// Writes the batch to `store` (at `url`); the answers to its lone reports, then
-        /// to its moves.
-        async fn write(
-            mut self,
-            store: &Store,
-            url: &str,
-        ) -> (
-            Vec<Result<(), StoreError>>,
-            Vec<Result<Option<Payment>, StoreError>>,
-        ) {
+        /// Writes the batch to `store` (at `url`) as the writer does, falling back to one
+        /// by one if it must; the answers to its lone reports, then to its moves.
+        async fn write(mut self, store: &Store, url: &str) -> Answers {
             let backend = Backend::of(url).expect("a supported database");
             write_batch(&store.pool, backend, &mut self.waiting).await;
+            self.answers().await
+        }
+
+        /// Like [`Batch::write`], but the batch must go in one write: a failure is not
+        /// hidden by the one-by-one fallback.
+        async fn write_at_once(mut self, store: &Store, url: &str) -> Answers {
+            let backend = Backend::of(url).expect("a supported database");
+            let now = now_millis();
+            let written = write_together(&store.pool, backend, &self.waiting, now).await;
+            let written = written.expect("the batch is written in one go");
+            for (waiting, written) in self.waiting.drain(..).zip(written) {
+                waiting.answer(Ok((written, now)));
+            }
+            self.answers().await
+        }
+
+        async fn answers(self) -> Answers {
             assert!(self.waiting.is_empty(), "every report is answered");
             let mut alone = Vec::new();
             for answer in self.alone {
@@ -468,6 +467,12 @@ mod tests {
             (alone, moving)
         }
     }
+
+    /// The answers to a batch's lone reports, then to its moves.
+    type Answers = (
+        Vec<Result<(), StoreError>>,
+        Vec<Result<Option<Payment>, StoreError>>,
+    );
 
     #[tokio::test]
     async fn a_batch_commits_its_reports_and_only_the_first_move_of_a_payment_takes() {
@@ -504,7 +509,7 @@ mod tests {
                     report(&second.id, "four"),
                     read_and_succeed(&store, &second.id).await,
                 )
-                .write(&store, &db.url)
+                .write_at_once(&store, &db.url)
                 .await;
             assert!(alone.iter().all(Result::is_ok), "{}: {alone:?}", db.backend);
             let moved: Vec<Option<i64>> = moving
