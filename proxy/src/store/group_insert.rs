@@ -233,6 +233,15 @@ mod tests {
                 let found = store.payment(id).await.expect("a read").is_some();
                 assert_eq!(found, expected, "{}: {id}", db.backend);
             }
+            // The statement takes several rows at once (were it broken, the one-by-one
+            // fallback would hide it above).
+            let third = order(&store).await;
+            let more = [row(&third, "key-a"), row(&third, "key-b")];
+            let more: Vec<&PaymentRow> = more.iter().collect();
+            let stored = insert_rows(&store.pool, &more)
+                .await
+                .expect("one statement");
+            assert_eq!(stored.len(), 1, "{}", db.backend);
             store.close().await;
         }
     }

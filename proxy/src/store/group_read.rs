@@ -131,6 +131,14 @@ mod tests {
             let expected: Vec<Option<String>> =
                 expected.iter().map(|id| id.map(str::to_owned)).collect();
             assert_eq!(read, expected, "{}", db.backend);
+            // The statement answers for several ids at once (were it broken, the
+            // one-by-one fallback would hide it above).
+            let found = select(&store.pool, &[second, "pay_missing", first, second]).await;
+            let mut found: Vec<String> = found.expect("one statement").into_keys().collect();
+            found.sort();
+            let mut stored = ids.to_vec();
+            stored.sort();
+            assert_eq!(found, stored, "{}", db.backend);
             store.close().await;
         }
     }
