@@ -3,7 +3,7 @@
 //! with whatever other reports arrive at the same time (`group_report`), so a callback
 //! acknowledged with 200 is never lost and never applied twice.
 
-use super::payments::{MAX_CAS_ATTEMPTS, Payment, StatusUpdate};
+use super::payments::{MAX_CAS_ATTEMPTS, Payment, StatusUpdate, WRITE_BACK};
 use super::{Store, StoreError, now_millis};
 use doku_protocol::Transition;
 use sqlx::any::AnyArguments;
@@ -62,6 +62,15 @@ pub(super) const REPORT_COLUMNS: &str =
 /// Stores a report alone.
 static INSERT_REPORT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO callbacks ({REPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)")
+});
+
+/// PostgreSQL's way to move a payment and store its report in one statement: the
+/// payment's compare-and-set, and the report inserted only if it took.
+pub(super) static MOVE_AND_RECORD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH moved AS ({WRITE_BACK} RETURNING id) INSERT INTO callbacks ({REPORT_COLUMNS}) \
+         SELECT $13, $14, $15, $16, $17, $18 FROM moved"
+    )
 });
 
 /// A report about to be stored.

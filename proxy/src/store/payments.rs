@@ -408,12 +408,14 @@ pub(super) const WRITE_BACK: &str = "UPDATE payments SET status = $1, platform_s
      message = $4, redirect = $5, open_order_id = $6, next_check_at = $7, check_attempts = $8, \
      lease_until = $9, updated_at = $10, version = version + 1 WHERE id = $11 AND version = $12";
 
-/// [`WRITE_BACK`] with its parameters bound for `payment` at `now`.
-pub(super) fn write_back_query(
-    payment: &Payment,
+/// `sql` (a statement whose first twelve parameters are [`WRITE_BACK`]'s) with those
+/// parameters bound for `payment` at `now`.
+pub(super) fn write_back_query<'q>(
+    sql: &'q str,
+    payment: &'q Payment,
     now: i64,
-) -> Result<Query<'_, Any, AnyArguments<'_>>, StoreError> {
-    bind_write_back(sqlx::query(WRITE_BACK), payment, now)
+) -> Result<Query<'q, Any, AnyArguments<'q>>, StoreError> {
+    bind_write_back(sqlx::query(sql), payment, now)
 }
 
 /// `query` with [`WRITE_BACK`]'s twelve parameters bound next, for `payment` at `now`.
@@ -455,7 +457,7 @@ where
     E: Executor<'e, Database = Any>,
 {
     let now = now_millis();
-    let written = write_back_query(payment, now)?
+    let written = write_back_query(WRITE_BACK, payment, now)?
         .execute(executor)
         .await?
         .rows_affected()
