@@ -47,7 +47,7 @@ test-browser:
 	cargo test $(WASM) -p doku-checkout --test '*'
 
 build:
-	trunk build --release
+	scripts/build-widget.sh
 
 # The widget's first download against size-budget.json; the served gzip/brotli copies.
 size-check:

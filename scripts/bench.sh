@@ -17,7 +17,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 echo "==> the release widget and the proxy built for speed"
-trunk build --release
+scripts/build-widget.sh
 cargo build --profile server -p doku-proxy -p doku-bench
 
 echo "==> measuring (several minutes)"

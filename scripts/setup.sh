@@ -38,6 +38,15 @@ else
     rustup target add wasm32-unknown-unknown
 fi
 
+widget_toolchain=$(sed -n 's/^RUSTUP_TOOLCHAIN=//p' scripts/widget-release.env)
+step "Rust $widget_toolchain with its std's source (the release widget's build: scripts/widget-release.env)"
+if rustup run "$widget_toolchain" rustc --print sysroot >/dev/null 2>&1 \
+    && [ -f "$(rustup run "$widget_toolchain" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]; then
+    skip "already installed"
+else
+    rustup toolchain install "$widget_toolchain" --profile minimal --component rust-src
+fi
+
 step "Debian packages: chromium, chromium-driver, postgresql"
 missing=()
 for package in chromium chromium-driver postgresql; do
@@ -91,5 +100,8 @@ fi
 
 step "cargo fetch (trunk builds offline)"
 cargo fetch --locked
+# The crates the widget's std is rebuilt from.
+cargo "+$widget_toolchain" fetch --locked \
+    --manifest-path "$(rustup run "$widget_toolchain" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
 
 step "setup complete"

@@ -93,7 +93,7 @@ function staleCopies() {
 
 function main() {
   if (!existsSync(join(dist, "doku-checkout_bg.wasm"))) {
-    console.error("size: dist/ has no release build: run `trunk build --release` (make build)");
+    console.error("size: dist/ has no release build: run `make build`");
     process.exit(2);
   }
   const assets = readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f)).sort();
@@ -135,7 +135,7 @@ function main() {
     }
     const stale = staleCopies();
     if (stale.length > 0) {
-      console.error(`size: missing or stale compressed copies in dist/: ${stale.join(", ")} (rebuild: trunk build --release)`);
+      console.error(`size: missing or stale compressed copies in dist/: ${stale.join(", ")} (rebuild: make build)`);
       process.exit(1);
     }
     const copies = readdirSync(dist).filter((f) => /\.(gz|br)$/.test(f)).length;

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Where the widget's wasm bytes go: builds the release widget once more with its
-// function names kept (target/size-names: same profile, not stripped), passes it through
-// wasm-bindgen and wasm-opt as the release build does, then adds up each function's code by the crate
-// it comes from, plus the data and the module's other sections. Raw bytes, before
-// compression; the total is the release wasm's size, give or take a few bytes.
+// function names kept (target/size-names: same profile, toolchain and flags, not
+// stripped), passes it through wasm-bindgen and wasm-opt as the release build does, then
+// adds up each function's code by the crate it comes from, plus the data and the
+// module's other sections. Raw bytes, before compression; the total is the release
+// wasm's size, give or take a few bytes.
 //   node scripts/wasm-breakdown.mjs          print the table
 import { execFileSync } from "node:child_process";
 import { readFileSync, mkdirSync } from "node:fs";
@@ -138,10 +139,18 @@ function crateOf(fn) {
   return path ? path[1] : "(wasm-bindgen exports and shims)";
 }
 
+/// The release build's toolchain and flags (scripts/widget-release.env): `KEY=value`
+/// lines, the value optionally in double quotes.
+function releaseEnv() {
+  const text = readFileSync(join(root, "scripts/widget-release.env"), "utf8");
+  const pairs = [...text.matchAll(/^([A-Z0-9_]+)=("?)(.*)\2$/gm)].map(([, key, , value]) => [key, value]);
+  return Object.fromEntries(pairs);
+}
+
 /// Builds the named wasm; returns rows { crate, bytes } (largest first) and the total.
 export function breakdown() {
   const targetDir = join(root, "target/size-names");
-  const env = { ...process.env, CARGO_PROFILE_RELEASE_STRIP: "false" };
+  const env = { ...process.env, ...releaseEnv(), CARGO_PROFILE_RELEASE_STRIP: "false" };
   const run = (program, args) => execFileSync(program, args, { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "doku-checkout", "--lib", "--target-dir", targetDir]);
   const out = join(targetDir, "breakdown");

@@ -91,8 +91,9 @@ fn size_section(out: &mut String, size: &Value, adyen_version: &str) {
     let _ = writeln!(out, "## Size of the widget's first download\n");
     let _ = writeln!(
         out,
-        "`make size`: the release build (`trunk build --release`: opt-level z, LTO, wasm-opt -Oz, JS minified \
-         by esbuild) measured raw, gzip -9 and brotli (quality 11). The peer is what a merchant ships to \
+        "`make size`: the release build (`scripts/build-widget.sh`: `trunk build --release` with opt-level z, \
+         LTO, std rebuilt without panic messages on the nightly in `scripts/widget-release.env`, \
+         wasm-opt -Oz, JS minified by esbuild) measured raw, gzip -9 and brotli (quality 11). The peer is what a merchant ships to \
          offer DOKU with Adyen Web {}: `AdyenCheckout` + `Doku` + `Redirect` and its CSS, bundled and \
          minified by esbuild.\n",
         adyen_version

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 /// How long any one wait in a browser may take.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// The release build of the widget (`trunk build --release`), checked to be there.
+/// The release build of the widget (`make build`), checked to be there.
 pub fn release_dist() -> PathBuf {
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
     let built = [
@@ -32,7 +32,7 @@ pub fn release_dist() -> PathBuf {
     .all(|file| dist.join(file).is_file());
     assert!(
         built,
-        "{} lacks the release widget: run `trunk build --release` first (make test does)",
+        "{} lacks the release widget: run `make build` first (make test does)",
         dist.display()
     );
     dist
