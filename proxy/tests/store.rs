@@ -146,6 +146,42 @@ async fn the_same_key_or_a_live_payment_returns_the_existing_payment() {
     }
 }
 
+/// A payout to `reference`, for no order.
+fn payout(reference: &str) -> NewPayment {
+    NewPayment {
+        kind: PaymentKind::Payout,
+        order_id: None,
+        idempotency_key: None,
+        payout_ref: Some(reference.into()),
+        redirect: None,
+        ..purchase("unused", "unused")
+    }
+}
+
+#[tokio::test]
+async fn a_payout_reference_is_paid_out_once() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let first = store.insert_payment(payout("po-1")).await.unwrap();
+        assert!(matches!(first, Inserted::New(_)), "{}", db.backend);
+        let again = store.insert_payment(payout("po-1")).await.unwrap();
+        assert!(matches!(again, Inserted::Existing(_)), "{}", db.backend);
+        assert_eq!(id(&again), id(&first));
+        let other = store.insert_payment(payout("po-2")).await.unwrap();
+        assert!(matches!(other, Inserted::New(_)), "{}", db.backend);
+        // Purchases hold no reference: any number of them never collide on it.
+        for key in ["a", "b"] {
+            let order_id = order(&store).await;
+            let purchase = store
+                .insert_payment(purchase(&order_id, key))
+                .await
+                .unwrap();
+            assert!(matches!(purchase, Inserted::New(_)), "{}", db.backend);
+        }
+        store.close().await;
+    }
+}
+
 #[tokio::test]
 async fn a_paid_order_takes_no_new_payment() {
     for db in support::databases().await {
