@@ -1,17 +1,17 @@
 //! Group commit for new payments. Concurrent inserts are written together, as one
 //! multi-row `INSERT` (one statement, so one commit and one round trip). A lone insert
 //! goes out at once; inserts that arrive while a write is in flight queue and go out
-//! together when it ends ([`batches`]), so batches grow with the load and cost nothing
+//! together when it ends ([`Batches`]), so batches grow with the load and cost nothing
 //! when there is none. Each caller hears back only once its row is committed (or
 //! turned away).
 
 use super::payments::{COLUMNS, Payment, redirect_json};
-use super::{StoreError, batches, orders::to_i64};
+use super::{StoreError, batches::Batches, orders::to_i64};
 use sqlx::AnyPool;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use std::collections::HashSet;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// The most rows one statement carries (27 parameters each, well under both databases'
 /// limits).
@@ -103,24 +103,24 @@ struct Waiting {
 /// The way to the writer task; cloned with the store.
 #[derive(Debug, Clone)]
 pub(super) struct GroupInsert {
-    queue: mpsc::Sender<Waiting>,
+    batches: Batches<Waiting>,
 }
 
 impl GroupInsert {
     /// Starts the writer for `pool`. It stops once every clone of the returned value is
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupInsert {
-        let queue = batches::start(QUEUE, MAX_BATCH, move |mut batch| {
+        let batches = Batches::start(QUEUE, MAX_BATCH, move |mut batch| {
             let pool = pool.clone();
             async move { write_batch(&pool, &mut batch).await }
         });
-        GroupInsert { queue }
+        GroupInsert { batches }
     }
 
     /// Inserts `row` unless a unique constraint turns it away (`ON CONFLICT DO
     /// NOTHING`); returns it with whether it was stored, once that is committed.
     pub(super) async fn insert(&self, row: PaymentRow) -> Result<(PaymentRow, bool), StoreError> {
-        batches::ask(&self.queue, |reply| Waiting { row, reply }).await
+        self.batches.ask(|reply| Waiting { row, reply }).await
     }
 }
 

@@ -1,13 +1,13 @@
 //! Grouped reads of payments by id. Under load most of the database's time goes to
 //! round trips, not to the reads themselves, so concurrent reads go out together as one
 //! `SELECT ... WHERE id IN (...)`. A lone read goes out at once; reads that arrive
-//! while one is in flight queue and go out together when it ends ([`batches`]).
+//! while one is in flight queue and go out together when it ends ([`Batches`]).
 
 use super::payments::{COLUMNS, Payment, read_payment};
-use super::{StoreError, batches};
+use super::{StoreError, batches::Batches};
 use sqlx::AnyPool;
 use std::collections::HashMap;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// The most ids one read asks for.
 const MAX_BATCH: usize = 64;
@@ -23,24 +23,24 @@ struct Waiting {
 /// The way to the reader task; cloned with the store.
 #[derive(Debug, Clone)]
 pub(super) struct GroupRead {
-    queue: mpsc::Sender<Waiting>,
+    batches: Batches<Waiting>,
 }
 
 impl GroupRead {
     /// Starts the reader for `pool`. It stops once every clone of the returned value is
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupRead {
-        let queue = batches::start(QUEUE, MAX_BATCH, move |batch| {
+        let batches = Batches::start(QUEUE, MAX_BATCH, move |batch| {
             let pool = pool.clone();
             async move { read_batch(&pool, batch).await }
         });
-        GroupRead { queue }
+        GroupRead { batches }
     }
 
     /// The payment `id`, if there is one.
     pub(super) async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
         let id = id.to_owned();
-        batches::ask(&self.queue, |reply| Waiting { id, reply }).await
+        self.batches.ask(|reply| Waiting { id, reply }).await
     }
 }
 

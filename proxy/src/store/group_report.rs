@@ -2,16 +2,16 @@
 //! new state, if it moves) are written together, so a burst of callbacks costs one
 //! commit, not one each: on PostgreSQL as one statement, on SQLite in one transaction.
 //! A lone report goes out at once; reports that arrive while a write is in flight queue
-//! and go out together when it ends ([`batches`]). Each caller hears back only once its
+//! and go out together when it ends ([`Batches`]). Each caller hears back only once its
 //! report is committed.
 
 use super::callbacks::{CallbackOutcome, MOVE_AND_RECORD, REPORT_COLUMNS, Report};
 use super::payments::{Payment, WRITE_BACK, bind_write_back, write_back_query};
-use super::{Backend, StoreError, batches, now_millis};
+use super::{Backend, StoreError, batches::Batches, now_millis};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
 use std::collections::HashSet;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// A statement on the `Any` driver.
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
@@ -110,18 +110,18 @@ impl Waiting {
 /// The way to the writer task; cloned with the store.
 #[derive(Debug, Clone)]
 pub(super) struct GroupReport {
-    queue: mpsc::Sender<Waiting>,
+    batches: Batches<Waiting>,
 }
 
 impl GroupReport {
     /// Starts the writer for `pool` on `backend`. It stops once every clone of the
     /// returned value is gone.
     pub(super) fn start(pool: AnyPool, backend: Backend) -> GroupReport {
-        let queue = batches::start(QUEUE, MAX_BATCH, move |mut batch| {
+        let batches = Batches::start(QUEUE, MAX_BATCH, move |mut batch| {
             let pool = pool.clone();
             async move { write_batch(&pool, backend, &mut batch).await }
         });
-        GroupReport { queue }
+        GroupReport { batches }
     }
 
     /// Stores `report` alone, with `outcome`; returns once it is committed.
@@ -135,7 +135,7 @@ impl GroupReport {
             outcome,
             reply,
         };
-        batches::ask(&self.queue, alone).await
+        self.batches.ask(alone).await
     }
 
     /// Writes `payment` back (compare-and-set) and stores `report` as applied, both or
@@ -151,7 +151,7 @@ impl GroupReport {
             payment: Box::new(payment),
             reply,
         };
-        batches::ask(&self.queue, moving).await
+        self.batches.ask(moving).await
     }
 }
 
