@@ -8,6 +8,11 @@ use doku_proxy::signature_cli::{self, SignArgs, VerifyArgs};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
+/// mimalloc instead of the system's malloc: under load glibc's malloc and free were about
+/// 15% of the proxy's CPU samples (`perf`, callbacks at 64 connections).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
