@@ -2,7 +2,8 @@
 //! on as one batch. One batch is handled at a time; what arrives meanwhile makes the
 //! next one larger, so batches grow with the load. An item asked for while no other is
 //! outstanding is handled by its caller at once: without load it never passes through
-//! the queue and the loop's task.
+//! the queue and the loop's task. A batch that fails is handled again item by item, so
+//! each caller gets its own outcome ([`handle_batch`]).
 //!
 //! (Several batches in flight at once were measured twice. Four writers, before reads
 //! were grouped, cost sessions 7-13%: smaller batches meant more statements. Two
@@ -12,36 +13,47 @@
 use super::StoreError;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-/// What handles a batch.
-type Handler<T> = Arc<dyn Fn(Vec<T>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+/// Work done on many items at once: reads or writes that go out together.
+pub(super) trait Together: Send + Sync + 'static {
+    /// One caller's item, with where its answer goes.
+    type Item: Send + 'static;
+    /// What handling did for one item.
+    type Done: Send;
+    /// Handles `items` as one read or write; what each got, in their order.
+    fn handle(
+        &self,
+        items: &[Self::Item],
+    ) -> impl Future<Output = Result<Vec<Self::Done>, StoreError>> + Send;
+    /// Tells `item`'s caller what it got.
+    fn answer(item: Self::Item, outcome: Result<Self::Done, StoreError>);
+}
 
 /// The way to a batch handler; cloned with the store.
-pub(super) struct Batches<T> {
-    queue: mpsc::Sender<T>,
+pub(super) struct Batches<W: Together> {
+    queue: mpsc::Sender<W::Item>,
     /// Held while a batch is handled, by the loop or by a caller handling its own item.
     busy: Arc<Semaphore>,
     /// Items asked for and not answered yet.
     outstanding: Arc<AtomicUsize>,
-    handle: Handler<T>,
+    work: Arc<W>,
 }
 
-impl<T> Clone for Batches<T> {
+impl<W: Together> Clone for Batches<W> {
     fn clone(&self) -> Self {
         Batches {
             queue: self.queue.clone(),
             busy: self.busy.clone(),
             outstanding: self.outstanding.clone(),
-            handle: self.handle.clone(),
+            work: self.work.clone(),
         }
     }
 }
 
-impl<T> fmt::Debug for Batches<T> {
+impl<W: Together> fmt::Debug for Batches<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Batches")
             .field("outstanding", &self.outstanding.load(Ordering::Relaxed))
@@ -49,24 +61,20 @@ impl<T> fmt::Debug for Batches<T> {
     }
 }
 
-impl<T: Send + 'static> Batches<T> {
+impl<W: Together> Batches<W> {
     /// Starts a task that hands what [`Batches::ask`] queues (at most `queue` items
-    /// waiting) to `handle`, in batches of up to `max_batch` ([`run`]). The task ends
+    /// waiting) to `work`, in batches of up to `max_batch` ([`run`]). The task ends
     /// once every clone of the returned value is gone.
-    pub(super) fn start<H, F>(queue: usize, max_batch: usize, handle: H) -> Batches<T>
-    where
-        H: Fn(Vec<T>) -> F + Send + Sync + 'static,
-        F: Future<Output = ()> + Send + 'static,
-    {
-        let handle: Handler<T> = Arc::new(move |batch| Box::pin(handle(batch)));
+    pub(super) fn start(queue: usize, max_batch: usize, work: W) -> Batches<W> {
+        let work = Arc::new(work);
         let busy = Arc::new(Semaphore::new(1));
         let (sender, waiting) = mpsc::channel(queue);
-        tokio::spawn(run(waiting, max_batch, busy.clone(), handle.clone()));
+        tokio::spawn(run(waiting, max_batch, busy.clone(), work.clone()));
         Batches {
             queue: sender,
             busy,
             outstanding: Arc::default(),
-            handle,
+            work,
         }
     }
 
@@ -81,7 +89,7 @@ impl<T: Send + 'static> Batches<T> {
     /// 16 and 64 connections.)
     pub(super) async fn ask<R>(
         &self,
-        with_reply: impl FnOnce(oneshot::Sender<Result<R, StoreError>>) -> T,
+        with_reply: impl FnOnce(oneshot::Sender<Result<R, StoreError>>) -> W::Item,
     ) -> Result<R, StoreError> {
         let stopped = || StoreError::Database(sqlx::Error::PoolClosed);
         let (reply, answer) = oneshot::channel();
@@ -90,10 +98,41 @@ impl<T: Send + 'static> Batches<T> {
         let alone = outstanding.others == 0;
         let handling = alone.then(|| self.busy.try_acquire().ok()).flatten();
         match handling {
-            Some(_handling) => (self.handle)(vec![item]).await,
+            Some(_handling) => handle_batch(&*self.work, vec![item]).await,
             None => self.queue.send(item).await.map_err(|_| stopped())?,
         }
         answer.await.map_err(|_| stopped())?
+    }
+}
+
+/// Handles `batch` together and answers each of its items. If that fails, the items of
+/// a larger batch are handled again one by one: one the database refuses (a foreign
+/// key, an unreadable row) fails alone, and every caller gets its own outcome.
+pub(super) async fn handle_batch<W: Together>(work: &W, batch: Vec<W::Item>) {
+    match work.handle(&batch).await {
+        Ok(done) => answer_each::<W>(batch, done),
+        Err(error) if batch.len() > 1 => {
+            tracing::debug!(%error, items = batch.len(), "a batch failed; handling its items one by one");
+            for item in batch {
+                match work.handle(std::slice::from_ref(&item)).await {
+                    Ok(done) => answer_each::<W>(vec![item], done),
+                    Err(error) => W::answer(item, Err(error)),
+                }
+            }
+        }
+        Err(error) => {
+            if let Some(item) = batch.into_iter().next() {
+                W::answer(item, Err(error));
+            }
+        }
+    }
+}
+
+/// Answers each item of `batch` with what it got: `done` holds one outcome per item, in
+/// order.
+fn answer_each<W: Together>(batch: Vec<W::Item>, done: Vec<W::Done>) {
+    for (item, done) in batch.into_iter().zip(done) {
+        W::answer(item, Ok(done));
     }
 }
 
@@ -118,13 +157,13 @@ impl Drop for Outstanding<'_> {
 }
 
 /// Takes up to `max_batch` waiting items from `queue` at a time and hands each batch to
-/// `handle` once `busy` is free, waiting for it before taking the next. Ends once the
+/// `work` once `busy` is free, waiting for it before taking the next. Ends once the
 /// queue is closed and empty.
-async fn run<T>(
-    mut queue: mpsc::Receiver<T>,
+async fn run<W: Together>(
+    mut queue: mpsc::Receiver<W::Item>,
     max_batch: usize,
     busy: Arc<Semaphore>,
-    handle: Handler<T>,
+    work: Arc<W>,
 ) {
     loop {
         let mut batch = Vec::with_capacity(max_batch);
@@ -141,7 +180,7 @@ async fn run<T>(
                 Err(_) => break,
             }
         }
-        handle(batch).await;
+        handle_batch(&*work, batch).await;
     }
 }
 
@@ -152,38 +191,68 @@ mod tests {
     use tokio::sync::watch;
     use tokio::task::{Id, JoinHandle};
 
-    /// Items are numbers; each batch is recorded with the task that handled it, and the
-    /// reply is the item back.
+    /// Items are numbers, each answered with itself.
     type Item = (u32, oneshot::Sender<Result<u32, StoreError>>);
     type Handled = Arc<Mutex<Vec<(Vec<u32>, Id)>>>;
 
-    /// Batches whose handler records what it handles, then waits until `released`.
-    fn recording(max_batch: usize, released: watch::Receiver<bool>) -> (Batches<Item>, Handled) {
-        let handled = Handled::default();
-        let recorded = handled.clone();
-        let batches = Batches::start(64, max_batch, move |batch: Vec<Item>| {
-            let items = batch.iter().map(|(item, _)| *item).collect();
-            recorded
-                .lock()
-                .expect("handled")
-                .push((items, tokio::task::id()));
-            let mut released = released.clone();
-            async move {
-                released.wait_for(|go| *go).await.ok();
-                for (item, reply) in batch {
-                    reply.send(Ok(item)).ok();
-                }
-            }
-        });
-        (batches, handled)
+    /// Records each batch it handles with the task that handled it, then waits until
+    /// `released`; fails any batch holding 13.
+    struct Recording {
+        handled: Handled,
+        released: watch::Receiver<bool>,
     }
 
-    fn ask(batches: &Batches<Item>, item: u32) -> JoinHandle<(u32, Id)> {
+    impl Together for Recording {
+        type Item = Item;
+        type Done = u32;
+
+        async fn handle(&self, items: &[Item]) -> Result<Vec<u32>, StoreError> {
+            let items: Vec<u32> = items.iter().map(|(item, _)| *item).collect();
+            let batch = (items.clone(), tokio::task::id());
+            self.handled.lock().expect("handled").push(batch);
+            self.released.clone().wait_for(|go| *go).await.ok();
+            if items.contains(&13) {
+                return Err(StoreError::Corrupt("13".into()));
+            }
+            Ok(items)
+        }
+
+        fn answer((_, reply): Item, outcome: Result<u32, StoreError>) {
+            reply.send(outcome).ok();
+        }
+    }
+
+    fn recording(
+        max_batch: usize,
+        released: watch::Receiver<bool>,
+    ) -> (Batches<Recording>, Handled) {
+        let handled = Handled::default();
+        let work = Recording {
+            handled: handled.clone(),
+            released,
+        };
+        (Batches::start(64, max_batch, work), handled)
+    }
+
+    fn ask(batches: &Batches<Recording>, item: u32) -> JoinHandle<(Result<u32, StoreError>, Id)> {
         let batches = batches.clone();
         tokio::spawn(async move {
-            let answer = batches.ask(|reply| (item, reply)).await.expect("an answer");
+            let answer = batches.ask(|reply| (item, reply)).await;
             (answer, tokio::task::id())
         })
+    }
+
+    /// The numbers of each batch handled so far.
+    fn batches_of(handled: &Handled) -> Vec<Vec<u32>> {
+        let handled = handled.lock().expect("handled");
+        handled.iter().map(|(items, _)| items.clone()).collect()
+    }
+
+    /// Waits until the handler has taken a first batch.
+    async fn until_handling(handled: &Handled) {
+        while handled.lock().expect("handled").is_empty() {
+            tokio::task::yield_now().await;
+        }
     }
 
     #[tokio::test]
@@ -191,7 +260,7 @@ mod tests {
         let (_release, released) = watch::channel(true);
         let (batches, handled) = recording(8, released);
         let (answer, caller) = ask(&batches, 7).await.expect("the caller");
-        assert_eq!(answer, 7);
+        assert_eq!(answer.expect("an answer"), 7);
         let handled = handled.lock().expect("handled").clone();
         assert_eq!(handled, [(vec![7], caller)], "no hop to the loop's task");
     }
@@ -201,9 +270,7 @@ mod tests {
         let (release, released) = watch::channel(false);
         let (batches, handled) = recording(8, released);
         let first = ask(&batches, 1);
-        while handled.lock().expect("handled").is_empty() {
-            tokio::task::yield_now().await;
-        }
+        until_handling(&handled).await;
         let second = ask(&batches, 2);
         while batches.outstanding.load(Ordering::Relaxed) < 2 {
             tokio::task::yield_now().await;
@@ -211,11 +278,25 @@ mod tests {
         release.send(true).expect("released");
         let (_, first_caller) = first.await.expect("the first");
         let (answer, second_caller) = second.await.expect("the second");
-        assert_eq!(answer, 2);
+        assert_eq!(answer.expect("an answer"), 2);
         let handled = handled.lock().expect("handled").clone();
         assert_eq!(handled[0], (vec![1], first_caller));
         assert_eq!(handled[1].0, [2]);
         assert_ne!(handled[1].1, second_caller, "handled by the loop's task");
+    }
+
+    /// Queues `items` behind whatever is being handled; their answers.
+    async fn queue(
+        batches: &Batches<Recording>,
+        items: impl IntoIterator<Item = u32>,
+    ) -> Vec<oneshot::Receiver<Result<u32, StoreError>>> {
+        let mut answers = Vec::new();
+        for item in items {
+            let (reply, answer) = oneshot::channel();
+            batches.queue.send((item, reply)).await.expect("queued");
+            answers.push(answer);
+        }
+        answers
     }
 
     #[tokio::test]
@@ -224,29 +305,36 @@ mod tests {
         let (batches, handled) = recording(8, released);
         // A lone item goes out at once, and holds the handler.
         let first = ask(&batches, 0);
-        while handled.lock().expect("handled").is_empty() {
-            tokio::task::yield_now().await;
-        }
-        // Ten more arrive meanwhile, queued behind it: the next batches take at most
-        // eight of them.
-        let mut answers = Vec::new();
-        for item in 1..11 {
-            let (reply, answer) = oneshot::channel();
-            batches.queue.send((item, reply)).await.expect("queued");
-            answers.push(answer);
-        }
+        until_handling(&handled).await;
+        // Ten more arrive meanwhile: the next batches take at most eight of them.
+        let answers = queue(&batches, 1..11).await;
         release.send(true).expect("released");
-        assert_eq!(first.await.expect("the first").0, 0);
+        assert_eq!(first.await.expect("the first").0.expect("an answer"), 0);
         for (item, answer) in (1..11).zip(answers) {
             assert_eq!(answer.await.expect("a reply").expect("an answer"), item);
         }
-        let handled: Vec<Vec<u32>> = handled
-            .lock()
-            .expect("handled")
-            .iter()
-            .map(|(items, _)| items.clone())
-            .collect();
-        assert_eq!(handled, [vec![0], (1..9).collect(), vec![9, 10]]);
+        assert_eq!(
+            batches_of(&handled),
+            [vec![0], (1..9).collect(), vec![9, 10]]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_item_that_fails_its_batch_fails_alone() {
+        let (release, released) = watch::channel(false);
+        let (batches, handled) = recording(8, released);
+        let first = ask(&batches, 0);
+        until_handling(&handled).await;
+        let answers = queue(&batches, [12, 13, 14]).await;
+        release.send(true).expect("released");
+        first.await.expect("the first").0.expect("an answer");
+        let mut outcomes = Vec::new();
+        for answer in answers {
+            outcomes.push(answer.await.expect("a reply").ok());
+        }
+        assert_eq!(outcomes, [Some(12), None, Some(14)]);
+        let tried = [vec![0], vec![12, 13, 14], vec![12], vec![13], vec![14]];
+        assert_eq!(batches_of(&handled), tried);
     }
 
     #[tokio::test]

@@ -5,8 +5,9 @@
 //! when there is none. Each caller hears back only once its row is committed (or
 //! turned away).
 
+use super::batches::{Batches, Together};
 use super::payments::{COLUMNS, Payment, redirect_json};
-use super::{StoreError, batches::Batches, orders::to_i64};
+use super::{StoreError, orders::to_i64};
 use sqlx::AnyPool;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -47,12 +48,6 @@ impl PaymentRow {
     /// The payment, once written.
     pub(super) fn into_payment(self) -> Payment {
         self.payment
-    }
-
-    /// The row with whether it is among the `stored` ids of its statement.
-    fn with_outcome(self, stored: &HashSet<String>) -> (PaymentRow, bool) {
-        let was_stored = stored.contains(&self.payment.id);
-        (self, was_stored)
     }
 
     /// Binds the row's values, in the order of [`COLUMNS`] and `open_order_id`.
@@ -100,56 +95,51 @@ struct Waiting {
     reply: oneshot::Sender<Result<(PaymentRow, bool), StoreError>>,
 }
 
+/// New payments written to `pool`.
+struct Inserts {
+    pool: AnyPool,
+}
+
+impl Together for Inserts {
+    type Item = Waiting;
+    /// Whether the row was stored.
+    type Done = bool;
+
+    /// Writes every row of `inserts` in one statement.
+    async fn handle(&self, inserts: &[Waiting]) -> Result<Vec<bool>, StoreError> {
+        let rows: Vec<&PaymentRow> = inserts.iter().map(|waiting| &waiting.row).collect();
+        let stored = insert_rows(&self.pool, &rows).await?;
+        Ok(rows
+            .iter()
+            .map(|row| stored.contains(&row.payment.id))
+            .collect())
+    }
+
+    fn answer(insert: Waiting, outcome: Result<bool, StoreError>) {
+        let Waiting { row, reply } = insert;
+        reply.send(outcome.map(|stored| (row, stored))).ok();
+    }
+}
+
 /// The way to the writer task; cloned with the store.
 #[derive(Debug, Clone)]
 pub(super) struct GroupInsert {
-    batches: Batches<Waiting>,
+    batches: Batches<Inserts>,
 }
 
 impl GroupInsert {
     /// Starts the writer for `pool`. It stops once every clone of the returned value is
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupInsert {
-        let batches = Batches::start(QUEUE, MAX_BATCH, move |mut batch| {
-            let pool = pool.clone();
-            async move { write_batch(&pool, &mut batch).await }
-        });
-        GroupInsert { batches }
+        GroupInsert {
+            batches: Batches::start(QUEUE, MAX_BATCH, Inserts { pool }),
+        }
     }
 
     /// Inserts `row` unless a unique constraint turns it away (`ON CONFLICT DO
     /// NOTHING`); returns it with whether it was stored, once that is committed.
     pub(super) async fn insert(&self, row: PaymentRow) -> Result<(PaymentRow, bool), StoreError> {
         self.batches.ask(|reply| Waiting { row, reply }).await
-    }
-}
-
-/// Writes `batch` in one statement and answers (and removes) each of its inserts.
-async fn write_batch(pool: &AnyPool, batch: &mut Vec<Waiting>) {
-    let rows: Vec<&PaymentRow> = batch.iter().map(|waiting| &waiting.row).collect();
-    match insert_rows(pool, &rows).await {
-        Ok(stored) => {
-            for Waiting { row, reply } in batch.drain(..) {
-                reply.send(Ok(row.with_outcome(&stored))).ok();
-            }
-        }
-        Err(error) if batch.len() == 1 => {
-            if let Some(Waiting { reply, .. }) = batch.pop() {
-                reply.send(Err(StoreError::Database(error))).ok();
-            }
-        }
-        // One row the database refuses (say, for an unknown order) must not fail the
-        // others: each is written alone, and gets its own outcome.
-        Err(error) => {
-            tracing::debug!(%error, rows = batch.len(), "batched insert failed; inserting one by one");
-            for Waiting { row, reply } in batch.drain(..) {
-                let outcome = match insert_rows(pool, &[&row]).await {
-                    Ok(stored) => Ok(row.with_outcome(&stored)),
-                    Err(error) => Err(StoreError::Database(error)),
-                };
-                reply.send(outcome).ok();
-            }
-        }
     }
 }
 
@@ -183,6 +173,7 @@ async fn insert_rows(pool: &AnyPool, rows: &[&PaymentRow]) -> Result<HashSet<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::batches::handle_batch;
     use crate::store::payments::tests::order;
     use crate::store::{Store, payments};
     use doku_protocol::CheckoutStatus;
@@ -204,8 +195,10 @@ mod tests {
             batch.push(Waiting { row, reply });
             answers.push(answer);
         }
-        write_batch(&store.pool, &mut batch).await;
-        assert!(batch.is_empty(), "every insert is answered");
+        let inserts = Inserts {
+            pool: store.pool.clone(),
+        };
+        handle_batch(&inserts, batch).await;
         let mut outcomes = Vec::new();
         for answer in answers {
             let outcome = answer.await.expect("an answer");

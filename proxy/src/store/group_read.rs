@@ -1,10 +1,12 @@
 //! Grouped reads of payments by id. Under load most of the database's time goes to
 //! round trips, not to the reads themselves, so concurrent reads go out together as one
 //! `SELECT ... WHERE id IN (...)`. A lone read goes out at once; reads that arrive
-//! while one is in flight queue and go out together when it ends ([`Batches`]).
+//! while one is in flight queue and go out together when it ends ([`Batches`]). An
+//! unreadable row fails only its own read.
 
+use super::StoreError;
+use super::batches::{Batches, Together};
 use super::payments::{COLUMNS, Payment, read_payment};
-use super::{StoreError, batches::Batches};
 use sqlx::AnyPool;
 use std::collections::HashMap;
 use tokio::sync::oneshot;
@@ -20,53 +22,49 @@ struct Waiting {
     reply: oneshot::Sender<Result<Option<Payment>, StoreError>>,
 }
 
+/// Reads of payments by id, from `pool`.
+struct Reads {
+    pool: AnyPool,
+}
+
+impl Together for Reads {
+    type Item = Waiting;
+    type Done = Option<Payment>;
+
+    /// Reads every payment `reads` ask for in one statement.
+    async fn handle(&self, reads: &[Waiting]) -> Result<Vec<Option<Payment>>, StoreError> {
+        let ids: Vec<&str> = reads.iter().map(|waiting| waiting.id.as_str()).collect();
+        let found = select(&self.pool, &ids).await?;
+        Ok(reads
+            .iter()
+            .map(|read| found.get(&read.id).cloned())
+            .collect())
+    }
+
+    fn answer(read: Waiting, outcome: Result<Option<Payment>, StoreError>) {
+        read.reply.send(outcome).ok();
+    }
+}
+
 /// The way to the reader task; cloned with the store.
 #[derive(Debug, Clone)]
 pub(super) struct GroupRead {
-    batches: Batches<Waiting>,
+    batches: Batches<Reads>,
 }
 
 impl GroupRead {
     /// Starts the reader for `pool`. It stops once every clone of the returned value is
     /// gone.
     pub(super) fn start(pool: AnyPool) -> GroupRead {
-        let batches = Batches::start(QUEUE, MAX_BATCH, move |batch| {
-            let pool = pool.clone();
-            async move { read_batch(&pool, batch).await }
-        });
-        GroupRead { batches }
+        GroupRead {
+            batches: Batches::start(QUEUE, MAX_BATCH, Reads { pool }),
+        }
     }
 
     /// The payment `id`, if there is one.
     pub(super) async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
         let id = id.to_owned();
         self.batches.ask(|reply| Waiting { id, reply }).await
-    }
-}
-
-/// Reads every payment `batch` asks for in one statement and answers each read. If
-/// that fails (say, one row is unreadable), each is read alone and gets its own answer.
-async fn read_batch(pool: &AnyPool, batch: Vec<Waiting>) {
-    let ids: Vec<&str> = batch.iter().map(|waiting| waiting.id.as_str()).collect();
-    let found = match select(pool, &ids).await {
-        Ok(found) => found,
-        Err(error) if batch.len() == 1 => {
-            if let Some(Waiting { reply, .. }) = batch.into_iter().next() {
-                reply.send(Err(error)).ok();
-            }
-            return;
-        }
-        Err(error) => {
-            tracing::debug!(%error, reads = batch.len(), "batched read failed; reading one by one");
-            for Waiting { id, reply } in batch {
-                let alone = select(pool, &[&id]).await;
-                reply.send(alone.map(|mut found| found.remove(&id))).ok();
-            }
-            return;
-        }
-    };
-    for Waiting { id, reply } in batch {
-        reply.send(Ok(found.get(&id).cloned())).ok();
     }
 }
 
@@ -91,6 +89,7 @@ async fn select(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String, Payment>
 mod tests {
     use super::*;
     use crate::store::Store;
+    use crate::store::batches::handle_batch;
     use crate::store::payments::tests::stored_pending;
 
     /// Reads `ids` as one batch; returns each answer.
@@ -105,7 +104,10 @@ mod tests {
             });
             answers.push(answer);
         }
-        read_batch(&store.pool, batch).await;
+        let reads = Reads {
+            pool: store.pool.clone(),
+        };
+        handle_batch(&reads, batch).await;
         let mut read = Vec::new();
         for answer in answers {
             read.push(answer.await.expect("an answer"));
@@ -113,14 +115,19 @@ mod tests {
         read
     }
 
+    /// The ids of two new pending payments in `store`.
+    async fn two_stored(store: &Store) -> [String; 2] {
+        [
+            stored_pending(store).await.id,
+            stored_pending(store).await.id,
+        ]
+    }
+
     #[tokio::test]
     async fn a_batch_answers_each_read_with_its_own_payment() {
         for db in doku_testkit::databases().await {
             let store = Store::connect(&db.url).await.expect("a store");
-            let ids = [
-                stored_pending(&store).await.id,
-                stored_pending(&store).await.id,
-            ];
+            let ids = two_stored(&store).await;
             let (first, second) = (ids[0].as_str(), ids[1].as_str());
             let answers = read(&store, &[second, "pay_missing", first, second]).await;
             let read: Vec<Option<String>> = answers
@@ -147,10 +154,7 @@ mod tests {
     async fn an_unreadable_row_fails_only_its_own_read() {
         for db in doku_testkit::databases().await {
             let store = Store::connect(&db.url).await.expect("a store");
-            let ids = [
-                stored_pending(&store).await.id,
-                stored_pending(&store).await.id,
-            ];
+            let ids = two_stored(&store).await;
             sqlx::query("UPDATE payments SET status = 'lost' WHERE id = $1")
                 .bind(&ids[0])
                 .execute(&store.pool)

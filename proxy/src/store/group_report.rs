@@ -5,9 +5,10 @@
 //! and go out together when it ends ([`Batches`]). Each caller hears back only once its
 //! report is committed.
 
+use super::batches::{Batches, Together};
 use super::callbacks::{CallbackOutcome, MOVE_AND_RECORD, REPORT_COLUMNS, Report};
 use super::payments::{Payment, WRITE_BACK, bind_write_back, write_back_query};
-use super::{Backend, StoreError, batches::Batches, now_millis};
+use super::{Backend, StoreError, now_millis};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
 use std::collections::HashSet;
@@ -107,21 +108,42 @@ impl Waiting {
     }
 }
 
+/// The platform's reports written to `pool` on `backend`.
+struct Reports {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Together for Reports {
+    type Item = Waiting;
+    /// Whether the report was written (`false`: its compare-and-set lost), and when.
+    type Done = (bool, i64);
+
+    /// Writes `reports` atomically ([`write_together`]).
+    async fn handle(&self, reports: &[Waiting]) -> Result<Vec<(bool, i64)>, StoreError> {
+        let now = now_millis();
+        let written = write_together(&self.pool, self.backend, reports, now).await?;
+        Ok(written.into_iter().map(|written| (written, now)).collect())
+    }
+
+    fn answer(report: Waiting, outcome: Result<(bool, i64), StoreError>) {
+        report.answer(outcome);
+    }
+}
+
 /// The way to the writer task; cloned with the store.
 #[derive(Debug, Clone)]
 pub(super) struct GroupReport {
-    batches: Batches<Waiting>,
+    batches: Batches<Reports>,
 }
 
 impl GroupReport {
     /// Starts the writer for `pool` on `backend`. It stops once every clone of the
     /// returned value is gone.
     pub(super) fn start(pool: AnyPool, backend: Backend) -> GroupReport {
-        let batches = Batches::start(QUEUE, MAX_BATCH, move |mut batch| {
-            let pool = pool.clone();
-            async move { write_batch(&pool, backend, &mut batch).await }
-        });
-        GroupReport { batches }
+        GroupReport {
+            batches: Batches::start(QUEUE, MAX_BATCH, Reports { pool, backend }),
+        }
     }
 
     /// Stores `report` alone, with `outcome`; returns once it is committed.
@@ -152,34 +174,6 @@ impl GroupReport {
             reply,
         };
         self.batches.ask(moving).await
-    }
-}
-
-/// Writes `batch` atomically ([`write_together`]) and answers (and removes) each of its
-/// reports.
-async fn write_batch(pool: &AnyPool, backend: Backend, batch: &mut Vec<Waiting>) {
-    let now = now_millis();
-    match write_together(pool, backend, batch, now).await {
-        Ok(written) => {
-            for (waiting, written) in batch.drain(..).zip(written) {
-                waiting.answer(Ok((written, now)));
-            }
-        }
-        Err(error) if batch.len() == 1 => {
-            if let Some(waiting) = batch.pop() {
-                waiting.answer(Err(error));
-            }
-        }
-        // One report the database refuses must not fail the others: each is written
-        // alone, and gets its own outcome.
-        Err(error) => {
-            tracing::debug!(%error, reports = batch.len(), "batched reports failed; writing one by one");
-            for waiting in batch.drain(..) {
-                let alone = std::slice::from_ref(&waiting);
-                let outcome = write_together(pool, backend, alone, now).await;
-                waiting.answer(outcome.map(|written| (written == [true], now)));
-            }
-        }
     }
 }
 
@@ -326,6 +320,7 @@ async fn write_in_one_statement(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::batches::handle_batch;
     use crate::store::callbacks::Source;
     use crate::store::payments::StatusUpdate;
     use crate::store::payments::tests::stored_pending;
@@ -409,7 +404,15 @@ mod tests {
         }
     }
 
-    /// The answers to one batch of writes, written by [`write_batch`] directly.
+    /// The store's report writer, on the database at `url`.
+    fn reports(store: &Store, url: &str) -> Reports {
+        Reports {
+            pool: store.pool.clone(),
+            backend: Backend::of(url).expect("a supported database"),
+        }
+    }
+
+    /// The answers to one batch of writes, handled directly (not through the queue).
     struct Batch {
         waiting: Vec<Waiting>,
         alone: Vec<oneshot::Receiver<Result<(), StoreError>>>,
@@ -450,20 +453,18 @@ mod tests {
         /// Writes the batch to `store` (at `url`) as the writer does, falling back to one
         /// by one if it must; the answers to its lone reports, then to its moves.
         async fn write(mut self, store: &Store, url: &str) -> Answers {
-            let backend = Backend::of(url).expect("a supported database");
-            write_batch(&store.pool, backend, &mut self.waiting).await;
+            let reports = reports(store, url);
+            handle_batch(&reports, std::mem::take(&mut self.waiting)).await;
             self.answers().await
         }
 
         /// Like [`Batch::write`], but the batch must go in one write: a failure is not
         /// hidden by the one-by-one fallback.
         async fn write_at_once(mut self, store: &Store, url: &str) -> Answers {
-            let backend = Backend::of(url).expect("a supported database");
-            let now = now_millis();
-            let written = write_together(&store.pool, backend, &self.waiting, now).await;
+            let written = reports(store, url).handle(&self.waiting).await;
             let written = written.expect("the batch is written in one go");
             for (waiting, written) in self.waiting.drain(..).zip(written) {
-                waiting.answer(Ok((written, now)));
+                waiting.answer(Ok(written));
             }
             self.answers().await
         }
