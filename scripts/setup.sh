@@ -40,8 +40,9 @@ fi
 
 widget_toolchain=$(sed -n 's/^RUSTUP_TOOLCHAIN=//p' scripts/widget-release.env)
 step "Rust $widget_toolchain with its std's source (the release widget's build: scripts/widget-release.env)"
-if rustup run "$widget_toolchain" rustc --print sysroot >/dev/null 2>&1 \
-    && [ -f "$(rustup run "$widget_toolchain" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.lock" ]; then
+# The source of its std, which the widget's build compiles.
+widget_std() { echo "$(rustup run "$widget_toolchain" rustc --print sysroot)/lib/rustlib/src/rust/library"; }
+if [ -f "$(widget_std 2>/dev/null)/Cargo.lock" ]; then
     skip "already installed"
 else
     rustup toolchain install "$widget_toolchain" --profile minimal --component rust-src
@@ -101,7 +102,6 @@ fi
 step "cargo fetch (trunk builds offline)"
 cargo fetch --locked
 # The crates the widget's std is rebuilt from.
-cargo "+$widget_toolchain" fetch --locked \
-    --manifest-path "$(rustup run "$widget_toolchain" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+cargo "+$widget_toolchain" fetch --locked --manifest-path "$(widget_std)/Cargo.toml"
 
 step "setup complete"
