@@ -171,11 +171,15 @@ impl Flow {
     }
 
     /// Asks for the order at once (the request is sent before this returns, so it
-    /// travels while the first view renders); the future then shows the form, or checks
-    /// the payment the customer comes back from.
-    fn load(self) -> impl Future<Output = ()> + 'static {
+    /// travels while the first view renders), unless the page handed it over (`given`);
+    /// the future then shows the form, or checks the payment the customer comes back
+    /// from.
+    fn load(self, given: Option<OrderView>) -> impl Future<Output = ()> + 'static {
         self.state.apply(Change::Stage(Stage::Loading));
-        let order = self.services.backend.order(&self.config.order_id);
+        let order: LocalFuture<'static, _> = match given {
+            Some(order) => Box::pin(std::future::ready(Ok(order))),
+            None => self.services.backend.order(&self.config.order_id),
+        };
         self.show_order(order)
     }
 
@@ -217,7 +221,7 @@ impl Flow {
         let state = self.state;
         match action {
             Action::Submit => self.submit(),
-            Action::Reload => leptos::task::spawn_local(self.clone().load()),
+            Action::Reload => leptos::task::spawn_local(self.clone().load(None)),
             Action::CardButton => match state.stage() {
                 Stage::NotConfirmed { payment_id } => {
                     let flow = self.clone();
@@ -520,6 +524,8 @@ pub fn Checkout(
             config.email.as_ref(),
         )),
     };
+    let mut config = config;
+    let given_order = config.order.take();
     let alive = Rc::new(Cell::new(true));
     let mounted = Mounted {
         section: NodeRef::new(),
@@ -558,7 +564,7 @@ pub fn Checkout(
         }
     });
     let start = flow.clone();
-    leptos::task::spawn_local(start.load());
+    leptos::task::spawn_local(start.load(given_order));
     let flow = StoredValue::new_local(flow);
 
     let ids = next_id_prefix();

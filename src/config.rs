@@ -2,12 +2,12 @@
 //! object given to `mount` (the same keys in camelCase: `data-proxy-url` is `proxyUrl`).
 
 use crate::i18n::Locale;
-use doku_protocol::RedirectPolicy;
+use doku_protocol::{OrderView, RedirectPolicy};
 use std::fmt;
 use wasm_bindgen::JsValue;
 
 /// What the merchant configured for one widget.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WidgetConfig {
     /// The merchant's proxy (`data-proxy-url`): `https://…`, `http://…` or a path on
     /// this page's origin such as `/`.
@@ -28,6 +28,11 @@ pub struct WidgetConfig {
     pub redirect_policy: RedirectPolicy,
     /// The widget's stylesheet (`data-stylesheet`), loaded inside its shadow root.
     pub stylesheet: Option<String>,
+    /// The order itself (`data-order`: the JSON `GET /api/checkout/orders/{id}` answers),
+    /// from a page that already holds it, such as the proxy's hosted checkout: the widget
+    /// then shows the form without asking for the order first. Read by
+    /// [`WidgetConfig::from_js`] only: it is JSON, which the browser parses.
+    pub order: Option<OrderView>,
 }
 
 /// Why a widget cannot start. The widget shows it in place of the form (and on the
@@ -144,6 +149,7 @@ impl WidgetConfig {
             email: optional("email"),
             redirect_policy: RedirectPolicy { allowed_hosts },
             stylesheet,
+            order: None,
         })
     }
 
@@ -153,12 +159,31 @@ impl WidgetConfig {
         if !source.is_object() {
             return Err(ConfigError::NotAnObject);
         }
-        Self::parse(|key| {
+        let get = |key: &str| {
             js_sys::Reflect::get(source, &JsValue::from_str(key))
                 .ok()
                 .and_then(|value| value.as_string())
-        })
+        };
+        let mut config = Self::parse(get)?;
+        config.order = get("order")
+            .filter(|json| !json.trim().is_empty())
+            .map(|json| given_order(&json, &config.order_id))
+            .transpose()?;
+        Ok(config)
     }
+}
+
+/// The order a page hands over in `data-order`: the proxy's JSON for the configured
+/// order, checked as an answer from the proxy is.
+fn given_order(json: &str, order_id: &str) -> Result<OrderView, ConfigError> {
+    js_sys::JSON::parse(json)
+        .ok()
+        .and_then(|value| crate::wire::order_view(&value).ok())
+        .filter(|order| order.order_id == order_id)
+        .ok_or(ConfigError::Invalid {
+            attribute: "data-order",
+            expected: "the JSON that GET /api/checkout/orders/{data-order-id} answers",
+        })
 }
 
 #[cfg(test)]

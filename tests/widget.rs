@@ -227,7 +227,11 @@ impl Fixture {
         map.entry("proxyUrl".into())
             .or_insert("https://pay.example.com".into());
         map.entry("orderId".into()).or_insert("ord_test".into());
-        let config = WidgetConfig::parse(|key| map.get(key).cloned()).unwrap();
+        let settings = js_sys::Object::new();
+        for (key, value) in &map {
+            js_sys::Reflect::set(&settings, &key.into(), &value.into()).unwrap();
+        }
+        let config = WidgetConfig::from_js(&settings).unwrap();
         let backend = Rc::new(backend);
         let navigator = Rc::new(RecordingNavigator::default());
         let services = Services {
@@ -513,6 +517,81 @@ async fn the_order_is_asked_for_while_the_widget_mounts() {
     assert_eq!(fixture.backend.calls("order"), ["ord_test"]);
     fixture.ready().await;
     assert_eq!(fixture.backend.calls("order"), ["ord_test"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_page_that_holds_the_order_hands_it_over_and_nothing_is_asked() {
+    let handed = r#"{"order_id":"ord_test","amount":15000000,"currency":"IDR",
+        "description":"Kopi <b>Toraja</b>","paid":false}"#;
+    let fixture = Fixture::mount(
+        &[("locale", "en"), ("order", handed)],
+        stub(order(1, "USD")),
+        CHROME,
+    );
+    fixture.ready().await;
+    assert_eq!(fixture.text(".doku-amount"), "IDR 150,000");
+    assert_eq!(fixture.text(".doku-description"), "Kopi <b>Toraja</b>");
+    assert!(
+        fixture.find(".doku-description b").is_none(),
+        "shown as text"
+    );
+    assert!(fixture.backend.calls("order").is_empty());
+    assert_eq!(fixture.event_names(), ["doku:ready"]);
+
+    drop(fixture);
+
+    let paid = handed.replace(r#""paid":false"#, r#""paid":true"#);
+    let settings = [("locale", "en"), ("order", paid.as_str())];
+    let fixture = Fixture::mount(&settings, stub(order(1, "USD")), CHROME);
+    fixture
+        .until("the notice", |f| {
+            f.find(".doku-notice:not([hidden])").is_some()
+        })
+        .await;
+    assert_eq!(
+        fixture.text(".doku-notice p"),
+        "This order is already paid."
+    );
+    assert!(fixture.find("form:not([hidden])").is_none());
+    assert!(fixture.backend.calls("order").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn an_order_handed_over_must_be_the_configured_one_as_the_proxy_answers_it() {
+    let good = r#"{"order_id":"ord_1","amount":15000000,"currency":"IDR","description":"Kopi","paid":false}"#;
+    let bad = [
+        "not json".to_string(),
+        good.replace("ord_1", "ord_2"),
+        good.replace(r#""amount":15000000"#, r#""amount":"15000000""#),
+        good.replace(r#","paid":false"#, ""),
+        good.replace("IDR", "rupiah"),
+    ];
+    for json in bad {
+        let settings = js_sys::Object::new();
+        for (key, value) in [("proxyUrl", "/"), ("orderId", "ord_1"), ("order", &json)] {
+            js_sys::Reflect::set(&settings, &key.into(), &value.into()).unwrap();
+        }
+        let error = WidgetConfig::from_js(&settings).unwrap_err();
+        assert!(error.to_string().contains("data-order"), "{json}: {error}");
+
+        reset_page();
+        let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        document().body().unwrap().append_child(&host).unwrap();
+        let mut widget = mount(host.clone(), &settings);
+        leptos::task::tick().await;
+        let root = host.shadow_root().unwrap();
+        let alert = root
+            .query_selector("[role=alert]")
+            .unwrap()
+            .expect("an alert");
+        assert!(
+            alert.text_content().unwrap().contains("data-order"),
+            "{json}"
+        );
+        assert!(root.query_selector("form").unwrap().is_none(), "{json}");
+        widget.unmount();
+        host.remove();
+    }
 }
 
 #[wasm_bindgen_test]

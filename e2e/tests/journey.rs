@@ -360,7 +360,7 @@ async fn the_widget_is_served_compressed_to_browsers_that_accept_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_hosted_page_fetches_the_widget_stylesheet_once_and_styles_the_widget() {
+async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() {
     let stack = stack("payment-page").await;
     let browser = Browser::start(None).await;
     open_checkout(&stack, &browser, 15_000_000).await;
@@ -383,5 +383,15 @@ async fn the_hosted_page_fetches_the_widget_stylesheet_once_and_styles_the_widge
         serde_json::json!([1, "rgb(200, 16, 46)", ["/hosted.css"]]),
         "one fetch (the preload) serves the shadow root's link; the page itself does not apply it"
     );
+    let orders_asked = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')
+                .filter(e => new URL(e.name).pathname.startsWith('/api/checkout/orders')).length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(orders_asked, 0, "the page hands the widget its order");
     finish(browser, stack).await;
 }

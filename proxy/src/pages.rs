@@ -3,7 +3,7 @@
 //! dynamic value is escaped; scripts and styles come from files, so the pages run under
 //! the strict Content-Security-Policy the server sends.
 
-use crate::api::orders::find_order;
+use crate::api::orders::find_order_view;
 use crate::app::SharedApp;
 use crate::extract::ApiPath;
 use crate::problem::ApiError;
@@ -31,24 +31,19 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A page, `body` inside `<main>`. A page that holds a widget names the order it will
-/// ask for (`order_api`): it then loads the widget, and the browser fetches the widget's
-/// script, wasm, stylesheet and that order in parallel. The stylesheet is only
+/// A page, `body` inside `<main>`. A page that holds a widget loads it: the browser
+/// fetches the widget's script, wasm and stylesheet in parallel. The stylesheet is only
 /// preloaded: it styles the widget's shadow root, whose link then takes the preloaded
 /// copy, and blocks neither the page's first paint nor its scripts.
-fn page(title: &str, extra_css: &str, order_api: Option<&str>, body: &str) -> String {
-    let widget = order_api
-        .map(|href| {
-            format!(
-                "<link rel=\"modulepreload\" href=\"/doku-checkout.js\">\n\
-                 <link rel=\"preload\" href=\"/doku-checkout_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
-                 <link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
-                 <link rel=\"preload\" href=\"{}\" as=\"fetch\" crossorigin>\n\
-                 <script type=\"module\" src=\"/doku-embed.js\"></script>\n",
-                escape(href)
-            )
-        })
-        .unwrap_or_default();
+fn page(title: &str, extra_css: &str, widget: bool, body: &str) -> String {
+    let widget = if widget {
+        "<link rel=\"modulepreload\" href=\"/doku-checkout.js\">\n\
+         <link rel=\"preload\" href=\"/doku-checkout_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
+         <link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
+         <script type=\"module\" src=\"/doku-embed.js\"></script>\n"
+    } else {
+        ""
+    };
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -70,39 +65,39 @@ fn page(title: &str, extra_css: &str, order_api: Option<&str>, body: &str) -> St
     )
 }
 
-/// `GET /pay/{order_id}`: the hosted checkout for one order.
+/// `GET /pay/{order_id}`: the hosted checkout for one order. The page hands the widget
+/// the order (`data-order`, as `GET /api/checkout/orders/{id}` answers it), so the form
+/// shows without another round trip.
 pub async fn hosted_checkout(
     State(app): State<SharedApp>,
     ApiPath(order_id): ApiPath,
 ) -> Result<Response, ApiError> {
-    let order = match find_order(&app, &order_id).await {
+    let order = match find_order_view(&app, &order_id).await {
         Ok(order) => order,
         Err(error) if error.status == StatusCode::NOT_FOUND => {
             let body = "<h1>Payment link not found</h1><p>This payment link does not exist. Ask the shop for a new one.</p>";
             return Ok((
                 StatusCode::NOT_FOUND,
-                Html(page("Payment link not found", "hosted.css", None, body)),
+                Html(page("Payment link not found", "hosted.css", false, body)),
             )
                 .into_response());
         }
         Err(error) => return Err(error),
     };
+    let json = serde_json::to_string(&order)
+        .map_err(|e| ApiError::internal(format!("order {} as JSON: {e}", order.order_id)))?;
     let body = format!(
         r#"<h1>{shop}</h1>
 <p class="page-lead">{description}</p>
-<div id="doku-checkout" data-proxy-url="{proxy}" data-order-id="{order}"></div>"#,
+<div id="doku-checkout" data-proxy-url="{proxy}" data-order-id="{id}" data-order="{json}"></div>"#,
         shop = escape(&app.config.shop_name),
         description = escape(&order.description),
         proxy = escape(&app.config.public_url),
-        order = escape(&order.id),
+        id = escape(&order.order_id),
+        json = escape(&json),
     );
     let title = format!("Pay {} · {}", order.description, app.config.shop_name);
-    let order_api = format!("/api/checkout/orders/{}", order.id);
-    Ok((
-        no_store(),
-        Html(page(&title, "hosted.css", Some(&order_api), &body)),
-    )
-        .into_response())
+    Ok((no_store(), Html(page(&title, "hosted.css", true, &body))).into_response())
 }
 
 fn no_store() -> [(header::HeaderName, &'static str); 1] {
@@ -183,7 +178,7 @@ pub async fn demo_shop(State(app): State<SharedApp>) -> Html<String> {
 <ul class="products">{items}</ul>"#,
         shop = escape(&app.config.shop_name),
     );
-    Html(page(&app.config.shop_name, "hosted.css", None, &body))
+    Html(page(&app.config.shop_name, "hosted.css", false, &body))
 }
 
 /// The demo shop's purchase form.

@@ -896,13 +896,37 @@ async fn pages_metrics_and_health() {
         r#"<script type="module" src="/doku-embed.js">"#,
         r#"href="/doku-checkout_bg.wasm""#,
         r#"href="/doku-checkout.css" as="style""#,
-        &format!(r#"href="/api/checkout/orders/{order_id}" as="fetch""#),
     ] {
         assert!(
             html.contains(asset),
             "the widget's page loads {asset}: {html}"
         );
     }
+    // The widget gets the order with the page, as the order endpoint answers it.
+    let order: serde_json::Value = proxy
+        .http
+        .get(proxy.url(&format!("/api/checkout/orders/{order_id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let handed = html
+        .split(r#"data-order=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&handed).unwrap(),
+        order
+    );
+    assert!(!html.contains("/api/checkout/orders"), "nothing to fetch");
     let missing = proxy
         .http
         .get(proxy.url("/pay/ord_missing"))

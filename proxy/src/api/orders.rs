@@ -152,19 +152,24 @@ fn order_not_found(id: &str) -> ApiError {
     )
 }
 
-/// `GET /api/checkout/orders/{order_id}`: what the widget shows before payment.
-pub async fn view(
-    State(app): State<SharedApp>,
-    ApiPath(order_id): ApiPath,
-) -> Result<Json<OrderView>, ApiError> {
-    let (order, paid) = find_order_and_paid(&app, &order_id).await?;
-    Ok(Json(OrderView {
+/// What the widget shows before payment of order `id`, or 404 naming `order_id`.
+pub async fn find_order_view(app: &SharedApp, id: &str) -> Result<OrderView, ApiError> {
+    let (order, paid) = find_order_and_paid(app, id).await?;
+    Ok(OrderView {
         order_id: order.id,
         amount: order.amount.minor,
         currency: order.amount.currency,
         description: order.description,
         paid,
-    }))
+    })
+}
+
+/// `GET /api/checkout/orders/{order_id}`: what the widget shows before payment.
+pub async fn view(
+    State(app): State<SharedApp>,
+    ApiPath(order_id): ApiPath,
+) -> Result<Json<OrderView>, ApiError> {
+    find_order_view(&app, &order_id).await.map(Json)
 }
 
 #[cfg(test)]
