@@ -12,7 +12,7 @@ use crate::screen::{Action, Dom, Screen};
 use crate::state::{Asked, Change, Model, Stage};
 use crate::storage;
 use doku_protocol::{
-    CheckoutStatus, CreateSession, CustomerInput, OrderView, RedirectData, SessionView,
+    CheckoutStatus, CreateSession, CustomerInput, OrderView, ProblemCode, RedirectData, SessionView,
 };
 use leptos::html;
 use leptos::prelude::*;
@@ -146,13 +146,18 @@ impl Flow {
     }
 
     fn fail(&self, error: &ClientError, payment_id: Option<&str>) -> Msg {
+        // The codes the checkout tells apart, as patterns.
+        const ORDER_NOT_FOUND: &str = ProblemCode::OrderNotFound.as_str();
+        const ORDER_PAID: &str = ProblemCode::OrderPaid.as_str();
+        const PAYMENT_IN_PROGRESS: &str = ProblemCode::PaymentInProgress.as_str();
+        const PLATFORM_UNAVAILABLE: &str = ProblemCode::PlatformUnavailable.as_str();
         let msg = match error {
             ClientError::Network => Msg::NetworkError,
             ClientError::Problem(problem) => match problem.code.as_str() {
-                "order_not_found" => Msg::OrderNotFound,
-                "order_paid" => Msg::AlreadyPaid,
-                "payment_in_progress" => Msg::PaymentInProgress,
-                "platform_unavailable" => Msg::PlatformUnavailable,
+                ORDER_NOT_FOUND => Msg::OrderNotFound,
+                ORDER_PAID => Msg::AlreadyPaid,
+                PAYMENT_IN_PROGRESS => Msg::PaymentInProgress,
+                PLATFORM_UNAVAILABLE => Msg::PlatformUnavailable,
                 _ => Msg::GenericError,
             },
             ClientError::Unexpected(_) => Msg::GenericError,
@@ -325,7 +330,7 @@ impl Flow {
             }
             if now_ms() > deadline {
                 self.report(
-                    "platform_unavailable",
+                    ProblemCode::PlatformUnavailable.as_str(),
                     "DOKU's redirect did not arrive in time",
                     Some(&session.payment_id),
                     Some(session.status.as_str()),

@@ -86,7 +86,8 @@ pub struct ProblemDocument {
     pub title: String,
     /// The HTTP status.
     pub status: u16,
-    /// The stable machine code, e.g. `invalid_format`.
+    /// The stable machine code: a [`ProblemCode`](crate::ProblemCode)'s, or a refused
+    /// field's [`FieldError::code`](crate::FieldError::code), e.g. `invalid_format`.
     pub code: String,
     /// What exactly is wrong, in English.
     pub detail: String,

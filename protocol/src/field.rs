@@ -12,6 +12,8 @@ pub enum Field {
     Email,
     /// `customer.id`
     CustomerId,
+    /// `customer.ip_address` (payouts)
+    CustomerIp,
     /// `amount`
     Amount,
     /// `currency`
@@ -41,6 +43,7 @@ impl Field {
             Field::FirstName => "customer.first_name",
             Field::Email => "customer.email",
             Field::CustomerId => "customer.id",
+            Field::CustomerIp => "customer.ip_address",
             Field::Amount => "amount",
             Field::Currency => "currency",
             Field::Description => "description",

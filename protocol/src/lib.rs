@@ -9,6 +9,7 @@ pub mod customer;
 pub mod description;
 pub mod field;
 pub mod money;
+pub mod problem_code;
 pub mod redirect;
 pub mod status;
 
@@ -17,6 +18,7 @@ pub use customer::{Email, FirstName};
 pub use description::Description;
 pub use field::{Field, FieldError, Problem};
 pub use money::{Currency, Idr, Kyc, OrderAmount};
+pub use problem_code::ProblemCode;
 pub use redirect::{
     BodyValue, RedirectData, RedirectError, RedirectMethod, RedirectPolicy, UncheckedRedirect,
 };

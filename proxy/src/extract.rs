@@ -5,6 +5,7 @@ use crate::problem::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
+use doku_protocol::ProblemCode;
 use serde::de::DeserializeOwned;
 
 /// A JSON body deserialized into `T`. Refuses a wrong content type (415), a body over
@@ -26,7 +27,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ProblemCode::UnsupportedMediaType,
                 "the body must be JSON, sent with `Content-Type: application/json`",
                 Some("Content-Type"),
             ));
@@ -40,7 +41,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let malformed = |inner: serde_json::Error| {
         ApiError::bad_request(
-            "malformed_json",
+            ProblemCode::MalformedJson,
             format!("the body is not the expected JSON: {inner}"),
             Some("body"),
         )
@@ -62,9 +63,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 if unknown {
-                    "unknown_field"
+                    ProblemCode::UnknownField
                 } else {
-                    "invalid_type"
+                    ProblemCode::InvalidType
                 },
                 format!("{path}: {inner}"),
                 Some(&path),
@@ -93,7 +94,7 @@ pub fn integer(number: &serde_json::Number, field: &str) -> Result<i128, ApiErro
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_type",
+                ProblemCode::InvalidType,
                 format!("{field} must be a whole number of minor units, not {number}"),
                 Some(field),
             )
@@ -114,7 +115,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
             .map_err(|rejection| {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
+                    ProblemCode::BodyTooLarge,
                     format!("the body could not be read: {rejection}"),
                     Some("body"),
                 )
@@ -140,7 +141,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
             .await
             .map(|axum::extract::Path(value)| ApiPath(value))
             .map_err(|rejection| {
-                ApiError::bad_request("invalid_path", rejection.body_text(), Some(&name))
+                ApiError::bad_request(ProblemCode::InvalidPath, rejection.body_text(), Some(&name))
             })
     }
 }
@@ -161,7 +162,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|error| {
                 let path = error.path().to_string();
                 ApiError::bad_request(
-                    "invalid_query",
+                    ProblemCode::InvalidQuery,
                     format!("query parameter {path}: {}", error.into_inner()),
                     Some(&path),
                 )

@@ -12,7 +12,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use doku_protocol::{Description, OrderAmount};
+use doku_protocol::{Description, OrderAmount, ProblemCode};
 use serde::Deserialize;
 
 /// `s` with the five HTML-significant characters escaped.
@@ -198,7 +198,7 @@ pub async fn demo_order(
         .find(|p| p.slug == purchase.product)
         .ok_or_else(|| {
             ApiError::bad_request(
-                "unknown_product",
+                ProblemCode::UnknownProduct,
                 "no such product in the demo shop",
                 Some("product"),
             )

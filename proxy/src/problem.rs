@@ -4,15 +4,16 @@
 use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use doku_protocol::{Problem, ProblemDocument};
+use doku_protocol::{Problem, ProblemCode, ProblemDocument};
 
 /// An error answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
-    /// Stable machine code.
-    pub code: String,
+    /// Stable machine code: a [`ProblemCode`], or a refused field's
+    /// [`FieldError::code`](doku_protocol::FieldError::code).
+    pub code: &'static str,
     /// What is wrong, in English.
     pub detail: String,
     /// The field at fault (a JSON path or a header name).
@@ -23,13 +24,13 @@ impl ApiError {
     /// An error with every part given.
     pub fn new(
         status: StatusCode,
-        code: &str,
+        code: ProblemCode,
         detail: impl Into<String>,
         field: Option<&str>,
     ) -> ApiError {
         ApiError {
             status,
-            code: code.to_string(),
+            code: code.as_str(),
             detail: detail.into(),
             field: field.map(str::to_string),
         }
@@ -37,21 +38,29 @@ impl ApiError {
 
     /// A refused value (422), from the shared rules.
     pub fn invalid(problem: Problem) -> ApiError {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            problem.error.code(),
-            problem.to_string(),
-            Some(problem.field.path()),
-        )
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: problem.error.code(),
+            detail: problem.to_string(),
+            field: Some(problem.field.path().to_string()),
+        }
     }
 
     /// 400 Bad Request.
-    pub fn bad_request(code: &str, detail: impl Into<String>, field: Option<&str>) -> ApiError {
+    pub fn bad_request(
+        code: ProblemCode,
+        detail: impl Into<String>,
+        field: Option<&str>,
+    ) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, detail, field)
     }
 
     /// 404 Not Found.
-    pub fn not_found(code: &str, detail: impl Into<String>, field: Option<&str>) -> ApiError {
+    pub fn not_found(
+        code: ProblemCode,
+        detail: impl Into<String>,
+        field: Option<&str>,
+    ) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, code, detail, field)
     }
 
@@ -59,7 +68,7 @@ impl ApiError {
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ProblemCode::Unauthorized,
             "this endpoint needs `Authorization: Bearer <merchant API key>` with a configured key",
             Some("Authorization"),
         )
@@ -71,7 +80,7 @@ impl ApiError {
         tracing::warn!(%error, "platform call failed");
         ApiError::new(
             StatusCode::BAD_GATEWAY,
-            "platform_unavailable",
+            ProblemCode::PlatformUnavailable,
             "the payment platform did not accept the request; retry it as it was (the same \
              Idempotency-Key or payout_id finds the same payment)",
             None,
@@ -83,7 +92,7 @@ impl ApiError {
         tracing::error!(%error, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ProblemCode::InternalError,
             "the server failed to process the request; it was not applied",
             None,
         )
@@ -99,7 +108,7 @@ impl ApiError {
                 .unwrap_or("Error")
                 .to_string(),
             status: self.status.as_u16(),
-            code: self.code.clone(),
+            code: self.code.to_string(),
             detail: self.detail.clone(),
             field: self.field.clone(),
         }
@@ -114,7 +123,7 @@ impl From<StoreError> for ApiError {
                 tracing::warn!(%what, "store contention");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
+                    ProblemCode::Busy,
                     "the payment changed under concurrent requests; retry the same request",
                     None,
                 )
@@ -155,7 +164,7 @@ mod tests {
     fn store_errors_say_retry_when_only_busy_and_nothing_when_broken() {
         let busy = ApiError::from(StoreError::Contention("payment pay_1".into()));
         assert_eq!(
-            (busy.status, busy.code.as_str()),
+            (busy.status, busy.code),
             (StatusCode::SERVICE_UNAVAILABLE, "busy")
         );
         let broken = ApiError::from(StoreError::Corrupt("payment status \"x\"".into()));

@@ -15,6 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use doku_protocol::ProblemCode;
 use serde_json::json;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -147,7 +148,7 @@ async fn refuse_foreign_origins(
         {
             ApiError::new(
                 StatusCode::FORBIDDEN,
-                "origin_not_allowed",
+                ProblemCode::OriginNotAllowed,
                 format!("origin {origin} may not use this checkout API"),
                 Some("Origin"),
             )
@@ -249,7 +250,7 @@ async fn csp_report(
 ) -> Result<StatusCode, ApiError> {
     let report: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(
-            "malformed_report",
+            ProblemCode::MalformedReport,
             format!("not a CSP report: {e}"),
             Some("body"),
         )
@@ -257,7 +258,7 @@ async fn csp_report(
     let report = &report["csp-report"];
     if !report.is_object() {
         return Err(ApiError::bad_request(
-            "malformed_report",
+            ProblemCode::MalformedReport,
             "not a CSP report",
             Some("csp-report"),
         ));

@@ -8,6 +8,7 @@ use crate::platform::status_update;
 use crate::problem::ApiError;
 use axum::Json;
 use axum::extract::State;
+use doku_protocol::ProblemCode;
 use ecommpay::{CallbackError, verify_callback};
 use serde_json::{Value, json};
 
@@ -25,10 +26,14 @@ pub async fn receive(
             app.metrics.callback("rejected");
             tracing::warn!(%error, "callback rejected");
             let (code, field) = match error {
-                CallbackError::InvalidSignature => ("invalid_signature", Some("signature")),
-                CallbackError::MissingSignature => ("missing_signature", Some("signature")),
+                CallbackError::InvalidSignature => {
+                    (ProblemCode::InvalidSignature, Some("signature"))
+                }
+                CallbackError::MissingSignature => {
+                    (ProblemCode::MissingSignature, Some("signature"))
+                }
                 CallbackError::NotJson(_) | CallbackError::NotAnObject => {
-                    ("malformed_callback", Some("body"))
+                    (ProblemCode::MalformedCallback, Some("body"))
                 }
             };
             return Err(ApiError::bad_request(code, error.to_string(), field));
@@ -39,7 +44,7 @@ pub async fn receive(
     {
         app.metrics.callback("rejected");
         return Err(ApiError::bad_request(
-            "wrong_project",
+            ProblemCode::WrongProject,
             format!("the callback is for project {project}, not this server's"),
             Some("project_id"),
         ));

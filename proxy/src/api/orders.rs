@@ -7,7 +7,7 @@ use crate::store::{NewOrder, Order};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use doku_protocol::{Description, Field, OrderAmount, OrderView, Problem};
+use doku_protocol::{Description, Field, OrderAmount, OrderView, Problem, ProblemCode};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/orders` body.
@@ -146,7 +146,7 @@ fn checked_order_id(id: &str) -> Result<(), ApiError> {
 
 fn order_not_found(id: &str) -> ApiError {
     ApiError::not_found(
-        "order_not_found",
+        ProblemCode::OrderNotFound,
         format!("there is no order {id:?}"),
         Some("order_id"),
     )

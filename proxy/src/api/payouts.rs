@@ -185,11 +185,10 @@ pub async fn create(
     let customer_id = parse_customer_id(&body.customer.id).map_err(ApiError::invalid)?;
     let ip = match body.customer.ip_address.as_deref() {
         Some(text) => text.trim().parse::<IpAddr>().map_err(|_| {
-            ApiError::bad_request(
-                "invalid_format",
-                "customer.ip_address is not an IP address",
-                Some("customer.ip_address"),
-            )
+            ApiError::invalid(Problem::new(
+                Field::CustomerIp,
+                FieldError::Format("IP address"),
+            ))
         })?,
         None => customer_ip(&app, &headers, peer),
     };

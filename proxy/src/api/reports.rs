@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use doku_protocol::{CheckoutStatus, Email};
+use doku_protocol::{CheckoutStatus, Email, ProblemCode};
 use serde::{Deserialize, Serialize};
 
 /// Query parameters of both reports.
@@ -71,7 +71,7 @@ pub struct PaymentList {
 }
 
 fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::bad_request("invalid_query", detail, Some(field))
+    ApiError::bad_request(ProblemCode::InvalidQuery, detail, Some(field))
 }
 
 /// Unix ms of a `YYYY-MM-DD` (midnight UTC) or RFC 3339 time.

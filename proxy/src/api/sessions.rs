@@ -17,7 +17,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use doku_protocol::{
     CheckoutStatus, CreateSession, Email, Field, FieldError, FirstName, Locale, Problem,
-    SessionView,
+    ProblemCode, SessionView,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -189,7 +189,7 @@ pub async fn create(
             locale,
             &return_page,
         )
-        .map_err(|e| ApiError::bad_request("payment_page_refused", e.to_string(), None))?;
+        .map_err(|e| ApiError::bad_request(ProblemCode::PaymentPageRefused, e.to_string(), None))?;
         new.redirect = Some(redirect);
         new.status = CheckoutStatus::Pending;
     }
@@ -200,7 +200,7 @@ pub async fn create(
         Inserted::Existing(payment) if payment.status.is_paid() => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "order_paid",
+                ProblemCode::OrderPaid,
                 format!("order {} is already paid", order.id),
                 Some("order_id"),
             ));
@@ -216,7 +216,7 @@ pub async fn create(
         Inserted::Existing(_) => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "payment_in_progress",
+                ProblemCode::PaymentInProgress,
                 format!(
                     "another customer is paying order {}; try again once that payment ends",
                     order.id
@@ -274,7 +274,7 @@ pub async fn view(
 ) -> Result<Json<SessionView>, ApiError> {
     let not_found = || {
         ApiError::not_found(
-            "payment_not_found",
+            ProblemCode::PaymentNotFound,
             format!("there is no payment {payment_id:?}"),
             Some("payment_id"),
         )
