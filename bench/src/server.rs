@@ -1,7 +1,7 @@
 //! The servers under measurement, started as processes on loopback ports of their own,
 //! and what the platform sends them.
 
-use doku_testkit::{eventually, free_port, wait_healthy};
+use doku_testkit::{eventually, free_port, proxy_command, wait_healthy};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -56,21 +56,14 @@ pub async fn start_proxy(
     database_url: &str,
     flags: &[&str],
 ) -> Server {
-    std::fs::write(work.join("secret"), SECRET).expect("write the secret");
-    std::fs::write(work.join("keys"), API_KEY).expect("write the key");
     let port = free_port();
     let binary = root.join("target/server/doku-proxy");
     assert!(
         binary.is_file(),
         "build it first: cargo build --profile server -p doku-proxy"
     );
-    let child = Command::new(binary)
-        .args(["serve", "--project-id", &PROJECT_ID.to_string()])
-        .arg(format!("--listen=127.0.0.1:{port}"))
-        .arg(format!("--database-url={database_url}"))
-        .arg(format!("--secret-file={}", work.join("secret").display()))
-        .arg(format!("--api-keys-file={}", work.join("keys").display()))
-        .arg(format!("--dist-dir={}", dist.display()))
+    let child = proxy_command(&binary, work, port, database_url, dist)
+        .expect("write the proxy's secret and key")
         .args(flags)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used)]
 
 use doku_e2e::{Browser, Exchange, Recorder, release_dist};
-use doku_testkit::{API_KEY, PROJECT_ID, SECRET, StackOptions, free_port, start_sandbox};
+use doku_testkit::{API_KEY, SECRET, StackOptions, free_port, proxy_command, start_sandbox};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -99,22 +99,12 @@ struct ProxyProcess {
 
 impl ProxyProcess {
     fn start(dir: &Path, mode: &str, public_url: &str, sandbox: &str, port: u16) -> Self {
-        std::fs::write(dir.join("secret"), SECRET).unwrap();
-        std::fs::write(dir.join("keys"), API_KEY).unwrap();
         let log = dir.join(format!("proxy-{mode}.log"));
         let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(proxy_binary())
-            .arg("serve")
-            .arg(format!("--listen=127.0.0.1:{port}"))
+        let database = format!("sqlite://{}", dir.join(format!("{mode}.db")).display());
+        let child = proxy_command(&proxy_binary(), dir, port, &database, &release_dist())
+            .unwrap()
             .arg(format!("--public-url={public_url}"))
-            .arg(format!("--project-id={PROJECT_ID}"))
-            .arg(format!("--secret-file={}", dir.join("secret").display()))
-            .arg(format!("--api-keys-file={}", dir.join("keys").display()))
-            .arg(format!(
-                "--database-url=sqlite://{}",
-                dir.join(format!("{mode}.db")).display()
-            ))
-            .arg(format!("--dist-dir={}", release_dist().display()))
             .arg(format!("--mode={mode}"))
             .arg(format!("--payment-page-url={sandbox}/payment"))
             .arg(format!("--gate-url={sandbox}"))

@@ -8,12 +8,13 @@
 #![allow(clippy::unwrap_used)]
 
 use doku_testkit::{
-    API_KEY, PROJECT_ID, SECRET, StackOptions, eventually, free_port, pay_on_doku, wait_healthy,
+    API_KEY, PROJECT_ID, StackOptions, eventually, free_port, pay_on_doku, proxy_command,
+    wait_healthy,
 };
 use ecommpay_sandbox::delivery::{AttemptResult, DeliveryState};
 use serde_json::{Value, json};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -34,23 +35,10 @@ struct ProxyProcess {
 
 impl ProxyProcess {
     fn start(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_doku-proxy"))
-            .arg("serve")
-            .arg(format!("--listen=127.0.0.1:{}", self.port))
-            .arg(format!("--project-id={PROJECT_ID}"))
-            .arg(format!(
-                "--secret-file={}",
-                self.dir.join("secret").display()
-            ))
-            .arg(format!(
-                "--api-keys-file={}",
-                self.dir.join("keys").display()
-            ))
-            .arg(format!(
-                "--database-url=sqlite://{}",
-                self.dir.join("proxy.db").display()
-            ))
-            .arg(format!("--dist-dir={}", self.dir.display()))
+        let binary = Path::new(env!("CARGO_BIN_EXE_doku-proxy"));
+        let database = format!("sqlite://{}", self.dir.join("proxy.db").display());
+        let child = proxy_command(binary, &self.dir, self.port, &database, &self.dir)
+            .expect("write the proxy's secret and key")
             .arg(format!("--payment-page-url={}/payment", self.sandbox))
             .arg(format!("--gate-url={}", self.sandbox))
             .arg("--purchase-check-after=1h")
@@ -165,8 +153,6 @@ async fn killing_the_proxy_loses_and_duplicates_nothing() {
     let sandbox = doku_testkit::start_sandbox(&options).await;
     let dir = std::env::temp_dir().join(format!("doku-crash-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("secret"), SECRET).unwrap();
-    std::fs::write(dir.join("keys"), API_KEY).unwrap();
     std::fs::write(dir.join("index.html"), "dist").unwrap();
     let port = free_port();
     let mut proxy = ProxyProcess {

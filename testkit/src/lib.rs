@@ -4,7 +4,7 @@
 //! removed when dropped.
 
 use sqlx::Connection;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A database for one test.
@@ -46,6 +46,33 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
         .expect("a free loopback port")
+}
+
+/// The command that runs `binary` (the proxy) as a separate process: serving on
+/// `127.0.0.1:port` from `database_url` and `dist`, as the test kit's project, with its
+/// secret key and merchant API key in files it writes into `dir` (as a merchant's server
+/// holds them). Callers add their own flags, environment and output.
+pub fn proxy_command(
+    binary: &Path,
+    dir: &Path,
+    port: u16,
+    database_url: &str,
+    dist: &Path,
+) -> std::io::Result<std::process::Command> {
+    let secret = dir.join("secret");
+    let keys = dir.join("keys");
+    std::fs::write(&secret, SECRET)?;
+    std::fs::write(&keys, API_KEY)?;
+    let mut command = std::process::Command::new(binary);
+    command
+        .arg("serve")
+        .arg(format!("--listen=127.0.0.1:{port}"))
+        .arg(format!("--project-id={PROJECT_ID}"))
+        .arg(format!("--secret-file={}", secret.display()))
+        .arg(format!("--api-keys-file={}", keys.display()))
+        .arg(format!("--database-url={database_url}"))
+        .arg(format!("--dist-dir={}", dist.display()));
+    Ok(command)
 }
 
 /// A new SQLite file in the temp directory.
