@@ -80,6 +80,8 @@ struct Flow {
     locale: Locale,
     /// Cleared on unmount: running loops stop.
     alive: Rc<Cell<bool>>,
+    /// Set when the form is to be announced (`doku:ready`) once it is on screen.
+    announce: Rc<Cell<bool>>,
     /// The checkout's markup.
     mounted: Mounted,
 }
@@ -213,8 +215,19 @@ impl Flow {
         }
     }
 
+    /// Shows the form, and announces it once it is on screen ([`Flow::form_shown`]).
     fn show_form(&self) {
+        self.announce.set(true);
         self.state.apply(Change::Stage(Stage::Form));
+    }
+
+    /// Called once the checkout's effect has put the form on screen: marks the moment
+    /// (`doku:interactive`) and tells the page (`doku:ready`), if [`Flow::show_form`]
+    /// asked for it.
+    fn form_shown(&self) {
+        if !self.announce.replace(false) {
+            return;
+        }
         if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
             performance.mark("doku:interactive").ok();
         }
@@ -543,6 +556,7 @@ pub fn Checkout(
         host,
         locale,
         alive: alive.clone(),
+        announce: Rc::default(),
         mounted: mounted.clone(),
     };
     let restore = flow.clone();
@@ -581,6 +595,9 @@ pub fn Checkout(
         section.track();
         if let Some(dom) = mounted.dom() {
             dom.show(&Screen::of(&model, locale));
+            if model.stage == Stage::Form {
+                flow.with_value(Flow::form_shown);
+            }
             if model.stage.is_result() && shown_before.as_ref() != Some(&model.stage) {
                 // After this frame: the card was hidden until now.
                 let heading = dom.card_title().clone();

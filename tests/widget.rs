@@ -520,6 +520,34 @@ async fn the_order_is_asked_for_while_the_widget_mounts() {
 }
 
 #[wasm_bindgen_test]
+async fn the_form_is_on_screen_when_it_is_marked_and_announced() {
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    performance.clear_marks_with_mark_name("doku:interactive");
+    let fixture = Fixture::mount(&[("locale", "en")], stub(order(15_000_000, "IDR")), CHROME);
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let (record, root) = (seen.clone(), fixture.root());
+    let listener = Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |_| {
+        let shown = root
+            .query_selector("form.doku-form:not([hidden]) button.doku-pay")
+            .unwrap()
+            .is_some_and(|pay| !pay.text_content().unwrap_or_default().is_empty());
+        let marks = performance.get_entries_by_name("doku:interactive").length();
+        record.borrow_mut().push((shown, marks));
+    });
+    fixture
+        .host
+        .add_event_listener_with_callback("doku:ready", listener.as_ref().unchecked_ref())
+        .unwrap();
+    fixture.ready().await;
+    sleep(20).await;
+    assert_eq!(
+        *seen.borrow(),
+        [(true, 1)],
+        "once, with the form and its Pay button shown"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_page_that_holds_the_order_hands_it_over_and_nothing_is_asked() {
     let handed = r#"{"order_id":"ord_test","amount":15000000,"currency":"IDR",
         "description":"Kopi <b>Toraja</b>","paid":false}"#;
