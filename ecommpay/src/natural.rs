@@ -12,6 +12,22 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     strnatcmp(a.as_bytes(), b.as_bytes()).then_with(|| a.cmp(b))
 }
 
+/// Sorts `items` by `key` as [`natural_cmp`] orders them. Between keys without digits
+/// or white space (the usual signed path, `payment:status`) that order is byte order,
+/// so when every key is such, the sort compares bytes only.
+pub fn sort_naturally<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
+    if items.iter().all(|item| is_plain(key(item))) {
+        items.sort_by(|a, b| key(a).cmp(key(b)));
+    } else {
+        items.sort_by(|a, b| natural_cmp(key(a), key(b)));
+    }
+}
+
+/// Whether `s` lacks digits and white space, the only bytes `strnatcmp` treats apart.
+fn is_plain(s: &str) -> bool {
+    !s.bytes().any(|c| c.is_ascii_digit() || is_space(c))
+}
+
 fn strnatcmp(a: &[u8], b: &[u8]) -> Ordering {
     if a.is_empty() || b.is_empty() {
         return a.len().cmp(&b.len());
@@ -170,6 +186,21 @@ mod tests {
         assert_eq!(natural_cmp("x01", "x1"), Ordering::Less);
         assert_eq!(natural_cmp("x01", "x02"), Ordering::Less);
         assert_eq!(natural_cmp("x010", "x01"), Ordering::Greater);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sorting_naturally_is_sorting_by_natural_cmp(
+            mixed in proptest::collection::vec("[aAbz0-9 :_\\x00.]{0,6}", 0..12),
+            plain in proptest::collection::vec("[aAbz:_\\x00.]{0,6}", 0..12),
+        ) {
+            for mut keys in [mixed, plain] {
+                let mut expected = keys.clone();
+                expected.sort_by(|a, b| natural_cmp(a, b));
+                sort_naturally(&mut keys, String::as_str);
+                proptest::prop_assert_eq!(keys, expected);
+            }
+        }
     }
 
     #[test]

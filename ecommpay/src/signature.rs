@@ -10,7 +10,7 @@
 //! 4. Sort the leaves by path in PHP natural order, join with `;`.
 //! 5. HMAC-SHA512 over those bytes with the project's secret key, standard base64.
 
-use crate::natural::natural_cmp;
+use crate::natural::sort_naturally;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
@@ -79,7 +79,7 @@ impl fmt::Debug for Signer {
 pub fn string_to_sign(params: &Value) -> String {
     let mut leaves = Vec::new();
     flatten(params, None, &mut leaves);
-    leaves.sort_by(|(a, _), (b, _)| natural_cmp(a, b));
+    sort_naturally(&mut leaves, |(path, _)| path);
     let mut out = String::new();
     for (i, (path, value)) in leaves.iter().enumerate() {
         if i > 0 {
