@@ -86,26 +86,6 @@ impl Waiting {
             },
         }
     }
-
-    /// Answers the caller: `written` at `now`, or the error.
-    fn answer(self, outcome: Result<(bool, i64), StoreError>) {
-        match self {
-            Waiting::Alone { reply, .. } => {
-                reply.send(outcome.map(|_| ())).ok();
-            }
-            Waiting::Moving {
-                mut payment, reply, ..
-            } => {
-                let stored = outcome.map(|(written, now)| {
-                    written.then(|| {
-                        payment.written_back(now);
-                        *payment
-                    })
-                });
-                reply.send(stored).ok();
-            }
-        }
-    }
 }
 
 /// The platform's reports written to `pool` on `backend`.
@@ -126,8 +106,24 @@ impl Together for Reports {
         Ok(written.into_iter().map(|written| (written, now)).collect())
     }
 
+    /// Answers the caller: `written` at `now`, or the error.
     fn answer(report: Waiting, outcome: Result<(bool, i64), StoreError>) {
-        report.answer(outcome);
+        match report {
+            Waiting::Alone { reply, .. } => {
+                reply.send(outcome.map(|_| ())).ok();
+            }
+            Waiting::Moving {
+                mut payment, reply, ..
+            } => {
+                let stored = outcome.map(|(written, now)| {
+                    written.then(|| {
+                        payment.written_back(now);
+                        *payment
+                    })
+                });
+                reply.send(stored).ok();
+            }
+        }
     }
 }
 
@@ -464,7 +460,7 @@ mod tests {
             let written = reports(store, url).handle(&self.waiting).await;
             let written = written.expect("the batch is written in one go");
             for (waiting, written) in self.waiting.drain(..).zip(written) {
-                waiting.answer(Ok(written));
+                Reports::answer(waiting, Ok(written));
             }
             self.answers().await
         }
