@@ -95,8 +95,11 @@ impl<W: Together> Batches<W> {
         let (reply, answer) = oneshot::channel();
         let item = with_reply(reply);
         let outstanding = Outstanding::count(&self.outstanding);
-        let alone = outstanding.others == 0;
-        let handling = alone.then(|| self.busy.try_acquire().ok()).flatten();
+        let handling = if outstanding.others == 0 {
+            self.busy.try_acquire().ok()
+        } else {
+            None
+        };
         match handling {
             Some(_handling) => handle_batch(&*self.work, vec![item]).await,
             None => self.queue.send(item).await.map_err(|_| stopped())?,
@@ -299,17 +302,26 @@ mod tests {
         answers
     }
 
-    #[tokio::test]
-    async fn what_arrives_during_a_batch_goes_out_together_next() {
+    /// A loop taking batches of at most eight, given `items` while it handled a lone 0
+    /// (which goes out at once and holds the handler); the items' answers, and what
+    /// was handled.
+    async fn queued_behind_a_lone_item(
+        items: impl IntoIterator<Item = u32>,
+    ) -> (Vec<oneshot::Receiver<Result<u32, StoreError>>>, Handled) {
         let (release, released) = watch::channel(false);
         let (batches, handled) = recording(8, released);
-        // A lone item goes out at once, and holds the handler.
         let first = ask(&batches, 0);
         until_handling(&handled).await;
-        // Ten more arrive meanwhile: the next batches take at most eight of them.
-        let answers = queue(&batches, 1..11).await;
+        let answers = queue(&batches, items).await;
         release.send(true).expect("released");
         assert_eq!(first.await.expect("the first").0.expect("an answer"), 0);
+        (answers, handled)
+    }
+
+    #[tokio::test]
+    async fn what_arrives_during_a_batch_goes_out_together_next() {
+        // Ten arrive meanwhile: the next batches take at most eight of them.
+        let (answers, handled) = queued_behind_a_lone_item(1..11).await;
         for (item, answer) in (1..11).zip(answers) {
             assert_eq!(answer.await.expect("a reply").expect("an answer"), item);
         }
@@ -321,13 +333,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_item_that_fails_its_batch_fails_alone() {
-        let (release, released) = watch::channel(false);
-        let (batches, handled) = recording(8, released);
-        let first = ask(&batches, 0);
-        until_handling(&handled).await;
-        let answers = queue(&batches, [12, 13, 14]).await;
-        release.send(true).expect("released");
-        first.await.expect("the first").0.expect("an answer");
+        let (answers, handled) = queued_behind_a_lone_item([12, 13, 14]).await;
         let mut outcomes = Vec::new();
         for answer in answers {
             outcomes.push(answer.await.expect("a reply").ok());
