@@ -528,7 +528,7 @@ impl Flow {
 #[component]
 pub fn Checkout(
     /// What the merchant configured.
-    config: WidgetConfig,
+    mut config: WidgetConfig,
     /// The proxy, the navigator and the browser's facts.
     services: Services,
     /// The element events are fired on.
@@ -542,7 +542,6 @@ pub fn Checkout(
             config.email.as_ref(),
         )),
     };
-    let mut config = config;
     let given_order = config.order.take();
     let alive = Rc::new(Cell::new(true));
     let mounted = Mounted {
