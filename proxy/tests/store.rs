@@ -514,3 +514,68 @@ async fn payments_are_listed_by_filter_and_counted() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn an_open_payment_keeps_its_schedule_until_it_is_final() {
+    for db in support::databases().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        let (_, payment_id) = open_payment(&store).await;
+        let created = store.payment(&payment_id).await.unwrap().unwrap();
+        let first_check = created.next_check_at.unwrap();
+        let due_ids = async |at: i64| -> Vec<String> {
+            let due = store.due_for_check(at, 10).await.unwrap();
+            due.into_iter().map(|p| p.id).collect()
+        };
+        assert!(due_ids(first_check - 1).await.is_empty(), "{}", db.backend);
+        assert_eq!(due_ids(first_check).await, [payment_id.as_str()]);
+
+        // A reconciler holds it: not due for another until the lease runs out.
+        let lease = first_check + 30_000;
+        store
+            .modify_payment(&payment_id, |p| {
+                p.lease_until = Some(lease);
+                p.check_attempts += 1;
+                true
+            })
+            .await
+            .unwrap();
+        assert!(due_ids(lease).await.is_empty(), "{}: held", db.backend);
+        assert_eq!(due_ids(lease + 1).await, [payment_id.as_str()]);
+
+        // Checked and let go, due again later.
+        let next = first_check + 90_000;
+        let stored = store
+            .modify_payment(&payment_id, |p| {
+                (p.next_check_at, p.lease_until) = (Some(next), None);
+                true
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        let read = store.payment(&payment_id).await.unwrap().unwrap();
+        assert_eq!(
+            read, stored,
+            "{}: stored as the writer holds it",
+            db.backend
+        );
+        assert_eq!((read.next_check_at, read.lease_until), (Some(next), None));
+        assert!(due_ids(next - 1).await.is_empty(), "{}", db.backend);
+        assert_eq!(due_ids(next).await, [payment_id.as_str()]);
+
+        // Declined: no check any more, not counted as open.
+        let decline = update(CheckoutStatus::Decline, "decline");
+        store
+            .record_callback(Some(&payment_id), "{}", &decline)
+            .await
+            .unwrap();
+        let read = store.payment(&payment_id).await.unwrap().unwrap();
+        assert_eq!((read.next_check_at, read.lease_until), (None, None));
+        assert!(due_ids(i64::MAX).await.is_empty(), "{}", db.backend);
+        assert!(
+            store.count_open().await.unwrap().is_empty(),
+            "{}",
+            db.backend
+        );
+        store.close().await;
+    }
+}

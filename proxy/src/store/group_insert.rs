@@ -223,8 +223,11 @@ mod tests {
             let outcomes: Vec<bool> = outcomes.into_iter().map(|o| o.expect("written")).collect();
             assert_eq!(outcomes, [true, false, true], "{}", db.backend);
             for (id, expected) in ids.iter().zip(outcomes) {
-                let found = store.payment(id).await.expect("a read").is_some();
-                assert_eq!(found, expected, "{}: {id}", db.backend);
+                let found = store.payment(id).await.expect("a read");
+                // Stored with its schedule (the row's first check is at 1).
+                let schedule = found.map(|p| p.next_check_at);
+                let expected = expected.then_some(Some(1));
+                assert_eq!(schedule, expected, "{}: {id}", db.backend);
             }
             // The statement takes several rows at once (were it broken, the one-by-one
             // fallback would hide it above).

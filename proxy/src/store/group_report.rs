@@ -500,6 +500,11 @@ mod tests {
                 })
                 .await
                 .expect("a write");
+            // A status answer that leaves the payment open and moves its next check.
+            let open = stored_pending(&store).await;
+            let read = store.payment(&open.id).await.expect("a read");
+            let mut rescheduled = read.expect("stored");
+            (rescheduled.next_check_at, rescheduled.lease_until) = (Some(42), Some(43));
             // Two callbacks for the first payment, read at the same version: the first
             // moves it, the second must find it changed and store nothing.
             let (alone, moving) = Batch::new()
@@ -520,6 +525,7 @@ mod tests {
                     report(&second.id, "four"),
                     read_and_succeed(&store, &second.id).await,
                 )
+                .moving(report(&open.id, "five"), rescheduled)
                 .write_at_once(&store, &db.url)
                 .await;
             assert!(alone.iter().all(Result::is_ok), "{}: {alone:?}", db.backend);
@@ -530,13 +536,28 @@ mod tests {
             let versions = Some(first.version + 1);
             assert_eq!(
                 moved,
-                [None, versions, None, Some(second.version + 1)],
+                [
+                    None,
+                    versions,
+                    None,
+                    Some(second.version + 1),
+                    Some(open.version + 1)
+                ],
                 "{}",
                 db.backend
             );
             let unmoved = store.payment(&changed.id).await.expect("a read");
             let unmoved = unmoved.expect("stored");
             assert_eq!(unmoved.status, CheckoutStatus::Pending, "{}", db.backend);
+            assert_eq!(
+                unmoved.next_check_at, changed.next_check_at,
+                "{}",
+                db.backend
+            );
+            let open = store.payment(&open.id).await.expect("a read");
+            let schedule = open.map(|p| (p.status, p.next_check_at, p.lease_until));
+            let expected = (CheckoutStatus::Pending, Some(42), Some(43));
+            assert_eq!(schedule, Some(expected), "{}", db.backend);
             assert!(
                 outcomes(&store, &changed.id).await.is_empty(),
                 "{}",
@@ -546,6 +567,8 @@ mod tests {
                 let stored = store.payment(id).await.expect("a read").expect("stored");
                 assert_eq!(stored.status, CheckoutStatus::Success, "{}", db.backend);
                 assert_eq!(stored.version, version + 1, "{}", db.backend);
+                let schedule = (stored.next_check_at, stored.lease_until);
+                assert_eq!(schedule, (None, None), "{}: paid, no check", db.backend);
                 assert_eq!(outcomes(&store, id).await, ["applied"], "{}", db.backend);
             }
             let first_bodies = store.callbacks_for(&first.id).await.expect("reports");
