@@ -12,8 +12,9 @@ pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Stable machine code: a [`ProblemCode`], or a refused field's
-    /// [`FieldError::code`](doku_protocol::FieldError::code).
-    pub code: &'static str,
+    /// [`FieldError::code`](doku_protocol::FieldError::code). Set only by the
+    /// constructors, so it is never any other string.
+    code: &'static str,
     /// What is wrong, in English.
     pub detail: String,
     /// The field at fault (a JSON path or a header name).
