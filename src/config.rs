@@ -165,24 +165,30 @@ impl WidgetConfig {
                 .and_then(|value| value.as_string())
         };
         let mut config = Self::parse(get)?;
-        config.order = get("order")
-            .filter(|json| !json.trim().is_empty())
-            .map(|json| given_order(&json, &config.order_id))
-            .transpose()?;
+        let order = js_sys::Reflect::get(source, &JsValue::from_str("order"));
+        config.order = given_order(&order.unwrap_or_default(), &config.order_id)?;
         Ok(config)
     }
 }
 
-/// The order a page hands over in `data-order`: the proxy's JSON for the configured
-/// order, checked as an answer from the proxy is.
-fn given_order(json: &str, order_id: &str) -> Result<OrderView, ConfigError> {
-    js_sys::JSON::parse(json)
-        .ok()
+/// The order a page hands over, if any: in `data-order` the proxy's JSON for the
+/// configured order, or from JavaScript that JSON or the object it parses to. Checked as
+/// an answer from the proxy is.
+fn given_order(given: &JsValue, order_id: &str) -> Result<Option<OrderView>, ConfigError> {
+    let value = match given.as_string() {
+        Some(json) if json.trim().is_empty() => return Ok(None),
+        Some(json) => js_sys::JSON::parse(&json).ok(),
+        None if given.is_undefined() || given.is_null() => return Ok(None),
+        None => Some(given.clone()),
+    };
+    value
         .and_then(|value| crate::wire::order_view(&value).ok())
         .filter(|order| order.order_id == order_id)
+        .map(Some)
         .ok_or(ConfigError::Invalid {
             attribute: "data-order",
-            expected: "the JSON that GET /api/checkout/orders/{data-order-id} answers",
+            expected: "the JSON (from JavaScript, also the object) that \
+                       GET /api/checkout/orders/{data-order-id} answers",
         })
 }
 

@@ -24,8 +24,8 @@ use doku_protocol::{
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot};
 
@@ -582,6 +582,39 @@ async fn a_page_that_holds_the_order_hands_it_over_and_nothing_is_asked() {
     );
     assert!(fixture.find("form:not([hidden])").is_none());
     assert!(fixture.backend.calls("order").is_empty());
+}
+
+#[wasm_bindgen_test]
+fn mount_takes_the_order_as_json_or_as_its_object() {
+    let good = r#"{"order_id":"ord_1","amount":15000000,"currency":"IDR","description":"Kopi","paid":false}"#;
+    let config = |order: JsValue| {
+        let settings = js_sys::Object::new();
+        for (key, value) in [("proxyUrl", "/"), ("orderId", "ord_1")] {
+            js_sys::Reflect::set(&settings, &key.into(), &value.into()).unwrap();
+        }
+        js_sys::Reflect::set(&settings, &"order".into(), &order).unwrap();
+        WidgetConfig::from_js(&settings)
+    };
+    let object = js_sys::JSON::parse(good).unwrap();
+    for given in [JsValue::from_str(good), object.clone()] {
+        let order = config(given).unwrap().order.expect("the order");
+        assert_eq!(
+            (order.order_id.as_str(), order.amount),
+            ("ord_1", 15_000_000)
+        );
+        assert_eq!(order.description, "Kopi");
+    }
+    for absent in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from_str(" ")] {
+        assert_eq!(config(absent).unwrap().order, None);
+    }
+    let other = js_sys::Object::new();
+    js_sys::Reflect::set(&other, &"order_id".into(), &"ord_2".into()).unwrap();
+    for wrong in [JsValue::from_f64(5.0), JsValue::TRUE, other.into()] {
+        let error = config(wrong).unwrap_err();
+        assert!(error.to_string().contains("data-order"), "{error}");
+    }
+    js_sys::Reflect::set(&object, &"paid".into(), &"no".into()).unwrap();
+    assert!(config(object).is_err(), "checked like a string's");
 }
 
 #[wasm_bindgen_test]
