@@ -1,15 +1,28 @@
-//! Grouped reads of payments by id. Under load most of the database's time goes to
-//! round trips, not to the reads themselves, so concurrent reads go out together as one
-//! `SELECT ... WHERE id IN (...)`. A lone read goes out at once; reads that arrive
-//! while one is in flight queue and go out together when it ends ([`Batches`]). An
-//! unreadable row fails only its own read.
+//! Grouped reads by id (payments, orders). Under load most of the database's time goes
+//! to round trips, not to the reads themselves, so concurrent reads of one table go out
+//! together as one `SELECT ... WHERE id IN (...)`. A lone read goes out at once; reads
+//! that arrive while one is in flight queue and go out together when it ends
+//! ([`Batches`]). An unreadable row fails only its own read.
 
 use super::StoreError;
 use super::batches::{Batches, Together};
-use super::payments::{COLUMNS, Payment, read_payment};
 use sqlx::AnyPool;
+use sqlx::any::AnyRow;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use tokio::sync::oneshot;
+
+/// A row that is read by its id.
+pub(super) trait ById: Clone + Send + Sync + 'static {
+    /// Its table.
+    const TABLE: &'static str;
+    /// The columns [`ById::read`] expects.
+    const COLUMNS: &'static str;
+    /// Its id.
+    fn id(&self) -> &str;
+    /// Reads one row of [`ById::COLUMNS`].
+    fn read(row: &AnyRow) -> Result<Self, StoreError>;
+}
 
 /// The most ids one read asks for.
 const MAX_BATCH: usize = 64;
@@ -17,62 +30,74 @@ const MAX_BATCH: usize = 64;
 const QUEUE: usize = 1024;
 
 /// A read waiting for the reader, and where its answer goes.
-struct Waiting {
+struct Waiting<T> {
     id: String,
-    reply: oneshot::Sender<Result<Option<Payment>, StoreError>>,
+    reply: oneshot::Sender<Result<Option<T>, StoreError>>,
 }
 
-/// Reads of payments by id, from `pool`.
-struct Reads {
+/// Reads of `T` by id, from `pool`.
+struct Reads<T> {
     pool: AnyPool,
+    rows: PhantomData<fn() -> T>,
 }
 
-impl Together for Reads {
-    type Item = Waiting;
-    type Done = Option<Payment>;
+impl<T> Reads<T> {
+    fn new(pool: AnyPool) -> Reads<T> {
+        Reads {
+            pool,
+            rows: PhantomData,
+        }
+    }
+}
 
-    /// Reads every payment `reads` ask for in one statement.
-    async fn handle(&self, reads: &[Waiting]) -> Result<Vec<Option<Payment>>, StoreError> {
+impl<T: ById> Together for Reads<T> {
+    type Item = Waiting<T>;
+    type Done = Option<T>;
+
+    /// Reads every row `reads` ask for in one statement.
+    async fn handle(&self, reads: &[Waiting<T>]) -> Result<Vec<Option<T>>, StoreError> {
         let ids: Vec<&str> = reads.iter().map(|waiting| waiting.id.as_str()).collect();
-        let found = select(&self.pool, &ids).await?;
+        let found = select::<T>(&self.pool, &ids).await?;
         Ok(reads
             .iter()
             .map(|read| found.get(&read.id).cloned())
             .collect())
     }
 
-    fn answer(read: Waiting, outcome: Result<Option<Payment>, StoreError>) {
+    fn answer(read: Waiting<T>, outcome: Result<Option<T>, StoreError>) {
         read.reply.send(outcome).ok();
     }
 }
 
-/// The way to the reader task; cloned with the store.
+/// The way to the reader task of `T`; cloned with the store.
 #[derive(Debug, Clone)]
-pub(super) struct GroupRead {
-    batches: Batches<Reads>,
+pub(super) struct GroupRead<T: ById> {
+    batches: Batches<Reads<T>>,
 }
 
-impl GroupRead {
+impl<T: ById> GroupRead<T> {
     /// Starts the reader for `pool`. It stops once every clone of the returned value is
     /// gone.
-    pub(super) fn start(pool: AnyPool) -> GroupRead {
+    pub(super) fn start(pool: AnyPool) -> GroupRead<T> {
         GroupRead {
-            batches: Batches::start(QUEUE, MAX_BATCH, Reads { pool }),
+            batches: Batches::start(QUEUE, MAX_BATCH, Reads::new(pool)),
         }
     }
 
-    /// The payment `id`, if there is one.
-    pub(super) async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
+    /// The row `id`, if there is one.
+    pub(super) async fn read(&self, id: &str) -> Result<Option<T>, StoreError> {
         let id = id.to_owned();
         self.batches.ask(|reply| Waiting { id, reply }).await
     }
 }
 
-/// The payments with `ids` that exist, by id.
-async fn select(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String, Payment>, StoreError> {
+/// The rows of `T` with `ids` that exist, by id.
+async fn select<T: ById>(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String, T>, StoreError> {
     let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "SELECT {COLUMNS} FROM payments WHERE id IN ({})",
+        "SELECT {} FROM {} WHERE id IN ({})",
+        T::COLUMNS,
+        T::TABLE,
         placeholders.join(", ")
     );
     let mut query = sqlx::query(&sql);
@@ -81,19 +106,19 @@ async fn select(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String, Payment>
     }
     let rows = query.fetch_all(pool).await?;
     rows.iter()
-        .map(|row| read_payment(row).map(|payment| (payment.id.clone(), payment)))
+        .map(|row| T::read(row).map(|read| (read.id().to_owned(), read)))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
     use crate::store::batches::handle_batch;
-    use crate::store::payments::tests::stored_pending;
+    use crate::store::payments::tests::{order, stored_pending};
+    use crate::store::{Order, Payment, Store};
 
     /// Reads `ids` as one batch; returns each answer.
-    async fn read(store: &Store, ids: &[&str]) -> Vec<Result<Option<Payment>, StoreError>> {
+    async fn read<T: ById>(store: &Store, ids: &[&str]) -> Vec<Result<Option<T>, StoreError>> {
         let mut batch = Vec::new();
         let mut answers = Vec::new();
         for id in ids {
@@ -104,9 +129,7 @@ mod tests {
             });
             answers.push(answer);
         }
-        let reads = Reads {
-            pool: store.pool.clone(),
-        };
+        let reads = Reads::<T>::new(store.pool.clone());
         handle_batch(&reads, batch).await;
         let mut read = Vec::new();
         for answer in answers {
@@ -129,7 +152,7 @@ mod tests {
             let store = Store::connect(&db.url).await.expect("a store");
             let ids = two_stored(&store).await;
             let (first, second) = (ids[0].as_str(), ids[1].as_str());
-            let answers = read(&store, &[second, "pay_missing", first, second]).await;
+            let answers = read::<Payment>(&store, &[second, "pay_missing", first, second]).await;
             let read: Vec<Option<String>> = answers
                 .into_iter()
                 .map(|answer| answer.expect("no error").map(|p| p.id))
@@ -140,7 +163,8 @@ mod tests {
             assert_eq!(read, expected, "{}", db.backend);
             // The statement answers for several ids at once (were it broken, the
             // one-by-one fallback would hide it above).
-            let found = select(&store.pool, &[second, "pay_missing", first, second]).await;
+            let asked = [second, "pay_missing", first, second];
+            let found = select::<Payment>(&store.pool, &asked).await;
             let mut found: Vec<String> = found.expect("one statement").into_keys().collect();
             found.sort();
             let mut stored = ids.to_vec();
@@ -160,7 +184,7 @@ mod tests {
                 .execute(&store.pool)
                 .await
                 .expect("a write");
-            let answers = read(&store, &[&ids[0], &ids[1]]).await;
+            let answers = read::<Payment>(&store, &[&ids[0], &ids[1]]).await;
             assert!(
                 matches!(answers[0], Err(StoreError::Corrupt(_))),
                 "{}: {:?}",
@@ -169,6 +193,30 @@ mod tests {
             );
             let good = answers[1].as_ref().expect("no error").as_ref();
             assert_eq!(good.map(|p| p.id.as_str()), Some(ids[1].as_str()));
+            store.close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_answers_each_read_with_its_own_order() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let (first, second) = (order(&store).await, order(&store).await);
+            let ids = [second.as_str(), "ord_missing", first.as_str()];
+            let answers = read::<Order>(&store, &ids).await;
+            let read: Vec<Option<Order>> = answers
+                .into_iter()
+                .map(|answer| answer.expect("no error"))
+                .collect();
+            let stored = store.order(&first).await.expect("a read").expect("stored");
+            assert_eq!(read[2].as_ref(), Some(&stored), "{}", db.backend);
+            assert_eq!(read[0].as_ref().map(|o| o.id.as_str()), Some(ids[0]));
+            assert_eq!(read[1], None, "{}", db.backend);
+            // In one statement, as for payments.
+            let found = select::<Order>(&store.pool, &ids)
+                .await
+                .expect("one statement");
+            assert_eq!(found.len(), 2, "{}", db.backend);
             store.close().await;
         }
     }

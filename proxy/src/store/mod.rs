@@ -78,7 +78,9 @@ pub struct Store {
     /// The platform's reports go through here, committed in batches.
     reports: GroupReport,
     /// Payments read by id go through here, read in batches.
-    reads: GroupRead,
+    payments: GroupRead<Payment>,
+    /// Orders read by id go through here, read in batches.
+    orders: GroupRead<Order>,
 }
 
 impl Store {
@@ -136,7 +138,8 @@ impl Store {
         Ok(Store {
             inserts: GroupInsert::start(pool.clone()),
             reports: GroupReport::start(pool.clone(), backend),
-            reads: GroupRead::start(pool.clone()),
+            payments: GroupRead::start(pool.clone()),
+            orders: GroupRead::start(pool.clone()),
             pool,
         })
     }

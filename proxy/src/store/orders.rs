@@ -1,5 +1,6 @@
 //! Orders: what the merchant wants charged. The browser never sets an amount.
 
+use super::group_read::ById;
 use super::{Store, StoreError, now_millis};
 use doku_protocol::{Currency, OrderAmount};
 use sqlx::Row;
@@ -58,13 +59,7 @@ impl Store {
 
     /// The order `id`, if there is one.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, amount, currency, description, customer_id, created_at FROM orders WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| read_order(&row)).transpose()
+        self.orders.read(id).await
     }
 
     /// The order `id` and whether it is paid, in one query (the widget's order view shows both).
@@ -81,6 +76,19 @@ impl Store {
         .await?;
         row.map(|row| Ok((read_order(&row)?, row.try_get::<i64, _>("paid")? > 0)))
             .transpose()
+    }
+}
+
+impl ById for Order {
+    const TABLE: &'static str = "orders";
+    const COLUMNS: &'static str = "id, amount, currency, description, customer_id, created_at";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn read(row: &AnyRow) -> Result<Order, StoreError> {
+        read_order(row)
     }
 }
 

@@ -2,6 +2,7 @@
 //! way their status changes: forward, by compare-and-set on `version`.
 
 use super::group_insert::PaymentRow;
+use super::group_read::ById;
 use super::orders::from_i64;
 use super::{Store, StoreError, now_millis};
 use doku_protocol::{CheckoutStatus, Currency, Transition, UncheckedRedirect};
@@ -265,6 +266,19 @@ pub enum Inserted {
     Existing(Payment),
 }
 
+impl ById for Payment {
+    const TABLE: &'static str = "payments";
+    const COLUMNS: &'static str = COLUMNS;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn read(row: &AnyRow) -> Result<Payment, StoreError> {
+        read_payment(row)
+    }
+}
+
 /// Every column of a payment, in the order [`read_payment`] expects.
 pub(super) const COLUMNS: &str = "id, kind, mode, order_id, idempotency_key, payout_ref, amount, currency, \
     customer_id, first_name, email, customer_ip, account_number, account_name, status, \
@@ -341,7 +355,7 @@ impl Store {
 
     /// The payment `id`, if there is one.
     pub async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
-        self.reads.payment(id).await
+        self.payments.read(id).await
     }
 
     async fn select_one(
