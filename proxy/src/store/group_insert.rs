@@ -7,7 +7,7 @@
 
 use super::batches::{Batches, Together};
 use super::payments::{COLUMNS, Payment, redirect_json};
-use super::{StoreError, orders::to_i64};
+use super::{StoreError, orders::to_i64, placeholder_rows};
 use sqlx::AnyPool;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -145,19 +145,10 @@ impl GroupInsert {
 
 /// Inserts `rows` in one statement; returns the ids of those stored.
 async fn insert_rows(pool: &AnyPool, rows: &[&PaymentRow]) -> Result<HashSet<String>, sqlx::Error> {
-    let placeholders: Vec<String> = (0..rows.len())
-        .map(|row| {
-            let first = row * PARAMETERS_PER_ROW + 1;
-            let list: Vec<String> = (first..first + PARAMETERS_PER_ROW)
-                .map(|n| format!("${n}"))
-                .collect();
-            format!("({})", list.join(", "))
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES {} \
          ON CONFLICT DO NOTHING RETURNING id",
-        placeholders.join(", ")
+        placeholder_rows(rows.len(), PARAMETERS_PER_ROW)
     );
     let mut query = sqlx::query(&sql);
     for row in rows {

@@ -172,6 +172,19 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// `rows` parenthesised lists of `width` placeholders each, numbered on from `$1`: the
+/// values of a multi-row statement, bound row by row.
+fn placeholder_rows(rows: usize, width: usize) -> String {
+    let lists: Vec<String> = (0..rows)
+        .map(|row| {
+            let first = row * width + 1;
+            let list: Vec<String> = (first..first + width).map(|n| format!("${n}")).collect();
+            format!("({})", list.join(", "))
+        })
+        .collect();
+    lists.join(", ")
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_millis() -> i64 {
     let now = time::OffsetDateTime::now_utc();
