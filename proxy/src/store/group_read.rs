@@ -4,8 +4,8 @@
 //! that arrive while one is in flight queue and go out together when it ends
 //! ([`Batches`]). An unreadable row fails only its own read.
 
-use super::StoreError;
 use super::batches::{Batches, Together};
+use super::{StoreError, placeholder_rows};
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -93,12 +93,11 @@ impl<T: ById> GroupRead<T> {
 
 /// The rows of `T` with `ids` that exist, by id.
 async fn select<T: ById>(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String, T>, StoreError> {
-    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
     let sql = format!(
-        "SELECT {} FROM {} WHERE id IN ({})",
+        "SELECT {} FROM {} WHERE id IN {}",
         T::COLUMNS,
         T::TABLE,
-        placeholders.join(", ")
+        placeholder_rows(1, ids.len())
     );
     let mut query = sqlx::query(&sql);
     for id in ids {

@@ -275,7 +275,10 @@ const REPORT_PARAMETERS: usize = 6;
 /// SQLite's multi-row compare-and-set of `rows` payments, each bound as
 /// [`bind_write_back`] binds one; returns the ids of those moved.
 fn sqlite_moves_statement(rows: usize) -> String {
-    let columns: Vec<&str> = ROW_COLUMNS[..12].iter().map(|(name, _)| *name).collect();
+    let columns: Vec<&str> = ROW_COLUMNS[..MOVE_PARAMETERS]
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
     format!(
         "WITH input ({columns}) AS (VALUES {values}) \
          UPDATE payments SET status = input.status, platform_status = input.platform_status, \
@@ -293,7 +296,7 @@ fn sqlite_moves_statement(rows: usize) -> String {
 /// Columns of one report in [`write_in_one_statement`]: the payment's new state as
 /// [`bind_write_back`] binds it (all null for a report alone), then the report as
 /// [`Report::bind`] binds it, each with its type. [`sqlite_moves_statement`] takes the
-/// first twelve.
+/// payment's ([`MOVE_PARAMETERS`]).
 const ROW_COLUMNS: [(&str, &str); 18] = [
     ("status", "text"),
     ("platform_status", "text"),
@@ -349,10 +352,13 @@ fn many_reports_statement(rows: usize) -> String {
     )
 }
 
-/// `query` with nulls for [`bind_write_back`]'s twelve parameters (a report that moves
-/// no payment), typed as [`ROW_COLUMNS`] has them.
+/// How many parameters [`bind_write_back`] binds: the first of [`ROW_COLUMNS`].
+const MOVE_PARAMETERS: usize = 12;
+
+/// `query` with nulls for [`bind_write_back`]'s parameters (a report that moves no
+/// payment), typed as [`ROW_COLUMNS`] has them.
 fn bind_no_move(query: AnyQuery<'_>) -> AnyQuery<'_> {
-    ROW_COLUMNS[..12]
+    ROW_COLUMNS[..MOVE_PARAMETERS]
         .iter()
         .fold(query, |query, (_, kind)| match *kind {
             "bigint" => query.bind(None::<i64>),
