@@ -5,6 +5,7 @@ use super::{Store, StoreError, now_millis};
 use doku_protocol::{Currency, OrderAmount};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::sync::LazyLock;
 
 /// A stored order.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,18 +67,23 @@ impl Store {
     /// Paid: a payment in one of the statuses of [`doku_protocol::CheckoutStatus::is_paid`], spelled out in
     /// the SQL.
     pub async fn order_and_paid(&self, id: &str) -> Result<Option<(Order, bool)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, amount, currency, description, customer_id, created_at, \
-             (SELECT COUNT(*) FROM payments WHERE order_id = $1 AND status IN ('success', 'refunded')) AS paid \
-             FROM orders WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| Ok((read_order(&row)?, row.try_get::<i64, _>("paid")? > 0)))
+        let row = sqlx::query(&ORDER_AND_PAID)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok((Order::read(&row)?, row.try_get::<i64, _>("paid")? > 0)))
             .transpose()
     }
 }
+
+/// [`Store::order_and_paid`]'s query: the order's columns and its count of paid payments.
+static ORDER_AND_PAID: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {}, (SELECT COUNT(*) FROM payments WHERE order_id = $1 \
+         AND status IN ('success', 'refunded')) AS paid FROM orders WHERE id = $1",
+        Order::COLUMNS
+    )
+});
 
 impl ById for Order {
     const TABLE: &'static str = "orders";
@@ -88,24 +94,20 @@ impl ById for Order {
     }
 
     fn read(row: &AnyRow) -> Result<Order, StoreError> {
-        read_order(row)
+        let currency: String = row.try_get("currency")?;
+        let currency = Currency::parse(&currency)
+            .map_err(|_| StoreError::Corrupt(format!("order currency {currency:?}")))?;
+        Ok(Order {
+            id: row.try_get("id")?,
+            amount: OrderAmount {
+                minor: from_i64(row.try_get("amount")?)?,
+                currency,
+            },
+            description: row.try_get("description")?,
+            customer_id: row.try_get("customer_id")?,
+            created_at: row.try_get("created_at")?,
+        })
     }
-}
-
-fn read_order(row: &AnyRow) -> Result<Order, StoreError> {
-    let currency: String = row.try_get("currency")?;
-    let currency = Currency::parse(&currency)
-        .map_err(|_| StoreError::Corrupt(format!("order currency {currency:?}")))?;
-    Ok(Order {
-        id: row.try_get("id")?,
-        amount: OrderAmount {
-            minor: from_i64(row.try_get("amount")?)?,
-            currency,
-        },
-        description: row.try_get("description")?,
-        customer_id: row.try_get("customer_id")?,
-        created_at: row.try_get("created_at")?,
-    })
 }
 
 /// Minor units as the database stores them.
