@@ -14,12 +14,12 @@ export CARGO_TERM_COLOR ?= never
 WASM := --target wasm32-unknown-unknown
 
 .NOTPARALLEL:
-.PHONY: help setup demo test lint fmt-check clippy test-native test-browser build size-check test-e2e size bench fuzz soak
+.PHONY: help setup demo test lint fmt-check clippy test-native test-browser test-scripts build size-check test-e2e size bench fuzz soak
 
 help:
 	@echo "make demo   install what is missing, build the widget, serve the demo shop on http://127.0.0.1:8080"
 	@echo "make test   install what is missing and run every check and test"
-	@echo "steps:      setup lint test-native test-browser build size-check test-e2e"
+	@echo "steps:      setup lint test-native test-browser test-scripts build size-check test-e2e"
 	@echo "measures:   size bench (writes BENCHMARKS.md)"
 	@echo "endurance:  fuzz (FUZZ_SECONDS per target) soak (SOAK_SECONDS of steady load)"
 
@@ -29,7 +29,7 @@ setup:
 demo: setup build
 	scripts/demo.sh
 
-test: setup lint test-native test-browser build size-check test-e2e
+test: setup lint test-native test-browser test-scripts build size-check test-e2e
 
 lint: fmt-check clippy
 
@@ -45,6 +45,10 @@ test-native:
 
 test-browser:
 	cargo test $(WASM) -p doku-checkout --test '*'
+
+# The release build's own scripts (scripts/*.test.mjs).
+test-scripts:
+	node --test scripts/
 
 build:
 	scripts/build-widget.sh

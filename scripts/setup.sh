@@ -83,20 +83,22 @@ else
     cargo install wasm-bindgen-cli --version "$bindgen_version"
 fi
 
-step "build tools from npm: wasm-opt (binaryen; Debian's corrupts the widget), esbuild"
+step "build tools from npm: wasm-opt (binaryen; Debian's corrupts the widget), esbuild, acorn"
 wasm_opt=tools/node_modules/.bin/wasm-opt
 esbuild=tools/node_modules/.bin/esbuild
 wanted=$(trunk_tool_version wasm_opt)
 wanted_esbuild=$(sed -n 's/.*"esbuild": *"\([^"]*\)".*/\1/p' tools/package.json)
+wanted_acorn=$(sed -n 's/.*"acorn": *"\([^"]*\)".*/\1/p' tools/package.json)
 installed() {
     [ "$("$wasm_opt" --version 2>/dev/null | sed -n 's/.*(\(version_[0-9]*\)).*/\1/p')" = "$wanted" ] \
-        && [ "$("$esbuild" --version 2>/dev/null)" = "$wanted_esbuild" ]
+        && [ "$("$esbuild" --version 2>/dev/null)" = "$wanted_esbuild" ] \
+        && [ "$(node -p 'require("./tools/node_modules/acorn/package.json").version' 2>/dev/null)" = "$wanted_acorn" ]
 }
 if installed; then
-    skip "already installed (wasm-opt $wanted, esbuild $wanted_esbuild)"
+    skip "already installed (wasm-opt $wanted, esbuild $wanted_esbuild, acorn $wanted_acorn)"
 else
     npm ci --prefix tools --no-audit --no-fund
-    installed || die "tools/package.json must give wasm-opt $wanted (as Trunk.toml wants) and esbuild $wanted_esbuild"
+    installed || die "tools/package.json must give wasm-opt $wanted (as Trunk.toml wants), esbuild $wanted_esbuild and acorn $wanted_acorn"
 fi
 
 step "cargo fetch (trunk builds offline)"

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Where the widget's wasm bytes go: builds the release widget once more with its
 // function names kept (target/size-names: same profile, toolchain and flags, not
-// stripped), passes it through wasm-bindgen and wasm-opt as the release build does, then
-// adds up each function's code by the crate it comes from, plus the data and the
-// module's other sections. Raw bytes, before compression; the total is the release
+// stripped), passes it through wasm-bindgen, wasm-opt and scripts/wasm-boundary.mjs as
+// the release build does, then adds up each function's code by the crate it comes from,
+// plus the data and the module's other sections. Raw bytes, before compression; the total is the release
 // wasm's size, give or take a few bytes.
 //   node scripts/wasm-breakdown.mjs          print the table
 import { execFileSync } from "node:child_process";
-import { readFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SECOND_PASS, wasmOpt } from "./wasm-opt.mjs";
+import { dropUnused, rewriteBoundary, shorten } from "./wasm-boundary.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -156,10 +157,17 @@ export function breakdown() {
   const out = join(targetDir, "breakdown");
   mkdirSync(out, { recursive: true });
   run("wasm-bindgen", ["--target", "web", "--keep-debug", "--out-dir", out, join(targetDir, "wasm32-unknown-unknown/release/doku_checkout.wasm")]);
-  // Trunk's pass, then the build's second one, with names kept but not the DWARF.
+  // Trunk's pass, then the build's second one around the boundary's two steps (as
+  // scripts/post-build.mjs does), with names kept but not the DWARF.
   const optimized = join(out, "named.wasm");
   wasmOpt(["-Oz", "--debuginfo", "--strip-dwarf"], join(out, "doku_checkout_bg.wasm"), optimized);
+  const glue = readFileSync(join(out, "doku_checkout.js"), "utf8");
+  const unused = dropUnused(glue, readFileSync(join(root, "js/doku-embed.js"), "utf8"));
+  writeFileSync(optimized, rewriteBoundary(readFileSync(optimized), { exports: (name) => unused.exports.has(name) && name }));
   wasmOpt([...SECOND_PASS, "--debuginfo"], optimized, optimized);
+  const module = new WebAssembly.Module(readFileSync(optimized));
+  const short = shorten(unused.js, WebAssembly.Module.imports(module), WebAssembly.Module.exports(module));
+  writeFileSync(optimized, rewriteBoundary(readFileSync(optimized), short.renaming));
   const { bodies, names, imported, data, other } = parse(readFileSync(optimized));
   const totals = new Map([
     ["(data: strings, tables)", data],
