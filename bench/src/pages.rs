@@ -48,7 +48,8 @@ impl Pages {
         let address = listener.local_addr().expect("local address");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(listener, router)
+            // Every response written at once, as the proxy writes ours.
+            axum::serve(doku_proxy::server::immediate_writes(listener), router)
                 .with_graceful_shutdown(async {
                     stopped.await.ok();
                 })

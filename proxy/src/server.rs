@@ -14,13 +14,14 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::{ListenerExt, TapIo};
 use axum::{Json, Router};
 use doku_protocol::ProblemCode;
 use serde_json::json;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
@@ -90,8 +91,22 @@ fn widget_assets(dist: &std::path::Path) -> SetResponseHeader<ServeDir, HeaderVa
     SetResponseHeader::appending(files, header::VARY, vary)
 }
 
+/// `listener`, with every connection it accepts sending each write at once
+/// (`TCP_NODELAY`). A file goes out as its headers, then its body: with Nagle's
+/// algorithm, on a reused connection, the body waited for the browser's delayed
+/// acknowledgement of the previous response, about 40 ms.
+pub fn immediate_writes(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
+    fn no_delay(connection: &mut TcpStream) {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
+        }
+    }
+    listener.tap_io(no_delay)
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, with the reconciler running
-/// alongside; finishes in-flight requests before returning.
+/// alongside; finishes in-flight requests before returning. Its connections write at
+/// once ([`immediate_writes`]).
 pub async fn serve(
     listener: TcpListener,
     app: SharedApp,
@@ -100,7 +115,7 @@ pub async fn serve(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let reconciler = tokio::spawn(reconciler::run(app.clone(), stopped));
     let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, service)
+    let result = axum::serve(immediate_writes(listener), service)
         .with_graceful_shutdown(shutdown)
         .await;
     stop.send(true).ok();
@@ -319,5 +334,29 @@ mod tests {
         assert!(csp.contains("style-src 'self';"));
         assert!(csp.contains("form-action 'self' https://paymentpage.ecommpay.com https://127.0.0.1 http://127.0.0.1:*;"), "{csp}");
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    /// Accepts one connection from a client of `listener`'s address.
+    async fn accept_one<L: axum::serve::Listener<Io = TcpStream>>(
+        listener: &mut L,
+        at: SocketAddr,
+    ) -> TcpStream {
+        let _client = std::net::TcpStream::connect(at).expect("connect");
+        listener.accept().await.0
+    }
+
+    #[tokio::test]
+    async fn accepted_connections_write_at_once() {
+        let mut plain = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let at = plain.local_addr().expect("address");
+        // Without the wrapper a connection delays small writes (Nagle's algorithm).
+        assert!(!accept_one(&mut plain, at).await.nodelay().expect("nodelay"));
+        let mut listener = immediate_writes(plain);
+        assert!(
+            accept_one(&mut listener, at)
+                .await
+                .nodelay()
+                .expect("nodelay")
+        );
     }
 }
