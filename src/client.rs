@@ -74,9 +74,9 @@ impl HttpBackend {
         }
     }
 
-    /// Sends the request at once and returns a future on its answer, so a caller can
-    /// start a request before it has anything to await it with (the order is asked for
-    /// while the widget renders its first view).
+    /// Sends the request at once and returns a future on its answer, read by `read`, so
+    /// a caller can start a request before it has anything to await it with (the order
+    /// is asked for while the widget renders its first view).
     fn send<T: 'static>(
         &self,
         method: &str,
@@ -84,6 +84,21 @@ impl HttpBackend {
         body: Option<(String, &str)>,
         read: fn(&JsValue) -> Result<T, Malformed>,
     ) -> LocalFuture<'static, Result<T, ClientError>> {
+        let answer = self.fetch_json(method, &path, body);
+        Box::pin(async move {
+            read(&answer.await?)
+                .map_err(|Malformed(field)| ClientError::Unexpected(format!("{path}: bad {field}")))
+        })
+    }
+
+    /// [`HttpBackend::send`] up to the JSON of a successful answer: one copy of the
+    /// exchange for every kind of answer.
+    fn fetch_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(String, &str)>,
+    ) -> LocalFuture<'static, Result<JsValue, ClientError>> {
         let Some(window) = web_sys::window() else {
             return Box::pin(async { Err(ClientError::Network) });
         };
@@ -115,6 +130,7 @@ impl HttpBackend {
         });
         let url = format!("{}{path}", self.base);
         let answer = JsFuture::from(window.fetch_with_str_and_init(&url, &init));
+        let path = path.to_string();
         Box::pin(async move {
             let answer = answer.await;
             if let Some(timer) = timer {
@@ -130,9 +146,7 @@ impl HttpBackend {
             };
             let status = response.status();
             match (response.ok(), json) {
-                (true, Some(json)) => read(&json).map_err(|Malformed(field)| {
-                    ClientError::Unexpected(format!("{path}: bad {field}"))
-                }),
+                (true, Some(json)) => Ok(json),
                 (false, Some(json)) => match wire::problem(&json) {
                     Ok(problem) => Err(ClientError::Problem(problem)),
                     Err(_) => Err(ClientError::Unexpected(format!("{path}: HTTP {status}"))),
