@@ -6,7 +6,7 @@
 use crate::api::sessions::millis;
 use crate::app::SharedApp;
 use crate::registration::{Asked, ask_status};
-use crate::store::{Payment, PaymentKind, StatusUpdate, StoreError, now_millis};
+use crate::store::{Payment, PaymentKind, Schedule, StatusUpdate, StoreError, now_millis};
 use doku_protocol::CheckoutStatus;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -62,11 +62,17 @@ async fn claim(app: &SharedApp, id: &str, started: i64) -> Result<Option<Payment
     let payment = app
         .store
         .modify_payment(id, |p| {
-            claimed = !p.status.is_final()
-                && p.next_check_at.is_some_and(|at| at <= started)
-                && p.lease_until.is_none_or(|until| until < now);
-            if claimed {
-                p.lease_until = Some(now + millis(LEASE));
+            let due = p.schedule.filter(|schedule| {
+                !p.status.is_final()
+                    && schedule.next_check_at <= started
+                    && schedule.lease_until.is_none_or(|until| until < now)
+            });
+            claimed = due.is_some();
+            if let Some(schedule) = due {
+                p.schedule = Some(Schedule {
+                    lease_until: Some(now + millis(LEASE)),
+                    ..schedule
+                });
                 p.check_attempts += 1;
             }
             claimed
@@ -102,11 +108,11 @@ async fn check(app: &SharedApp, payment: Payment) -> Result<(), StoreError> {
                 p.apply(&expired);
                 tracing::info!(payment_id = %p.id, "declined: threshold time passed");
             }
-            if !p.status.is_final() {
+            // The next check, held by nobody; none once final.
+            p.schedule = (!p.status.is_final()).then(|| {
                 let delay = backoff(base, p.check_attempts);
-                p.next_check_at = Some((now + millis(delay)).min(p.expires_at));
-            }
-            p.lease_until = None;
+                Schedule::at((now + millis(delay)).min(p.expires_at))
+            });
             true
         })
         .await?;

@@ -10,7 +10,7 @@ use doku_protocol::{CheckoutStatus, Currency, Kyc, OrderAmount, UncheckedRedirec
 use doku_proxy::ids::new_id;
 use doku_proxy::store::{
     CallbackOutcome, Customer, Inserted, Mode, NewOrder, NewPayment, PaymentFilter, PaymentKind,
-    StatusCount, StatusUpdate, Store, now_millis,
+    Schedule, StatusCount, StatusUpdate, Store, now_millis,
 };
 
 async fn order(store: &Store) -> String {
@@ -521,7 +521,7 @@ async fn an_open_payment_keeps_its_schedule_until_it_is_final() {
         let store = Store::connect(&db.url).await.unwrap();
         let (_, payment_id) = open_payment(&store).await;
         let created = store.payment(&payment_id).await.unwrap().unwrap();
-        let first_check = created.next_check_at.unwrap();
+        let first_check = created.schedule.unwrap().next_check_at;
         let due_ids = async |at: i64| -> Vec<String> {
             let due = store.due_for_check(at, 10).await.unwrap();
             due.into_iter().map(|p| p.id).collect()
@@ -533,7 +533,10 @@ async fn an_open_payment_keeps_its_schedule_until_it_is_final() {
         let lease = first_check + 30_000;
         store
             .modify_payment(&payment_id, |p| {
-                p.lease_until = Some(lease);
+                p.schedule = Some(Schedule {
+                    lease_until: Some(lease),
+                    ..Schedule::at(first_check)
+                });
                 p.check_attempts += 1;
                 true
             })
@@ -546,7 +549,7 @@ async fn an_open_payment_keeps_its_schedule_until_it_is_final() {
         let next = first_check + 90_000;
         let stored = store
             .modify_payment(&payment_id, |p| {
-                (p.next_check_at, p.lease_until) = (Some(next), None);
+                p.schedule = Some(Schedule::at(next));
                 true
             })
             .await
@@ -558,7 +561,7 @@ async fn an_open_payment_keeps_its_schedule_until_it_is_final() {
             "{}: stored as the writer holds it",
             db.backend
         );
-        assert_eq!((read.next_check_at, read.lease_until), (Some(next), None));
+        assert_eq!(read.schedule, Some(Schedule::at(next)), "{}", db.backend);
         assert!(due_ids(next - 1).await.is_empty(), "{}", db.backend);
         assert_eq!(due_ids(next).await, [payment_id.as_str()]);
 
@@ -569,7 +572,7 @@ async fn an_open_payment_keeps_its_schedule_until_it_is_final() {
             .await
             .unwrap();
         let read = store.payment(&payment_id).await.unwrap().unwrap();
-        assert_eq!((read.next_check_at, read.lease_until), (None, None));
+        assert_eq!(read.schedule, None, "{}", db.backend);
         assert!(due_ids(i64::MAX).await.is_empty(), "{}", db.backend);
         assert!(
             store.count_open().await.unwrap().is_empty(),

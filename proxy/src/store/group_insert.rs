@@ -79,9 +79,9 @@ impl PaymentRow {
             .bind(p.created_at)
             .bind(p.updated_at)
             .bind(p.expires_at)
-            .bind(p.next_check_at)
+            .bind(p.next_check_at())
             .bind(p.check_attempts)
-            .bind(p.lease_until)
+            .bind(p.lease_until())
             .bind(p.version)
             .bind(p.open_order_id())
     }
@@ -166,7 +166,7 @@ mod tests {
     use super::*;
     use crate::store::batches::handle_batch;
     use crate::store::payments::tests::order;
-    use crate::store::{Store, payments};
+    use crate::store::{Schedule, Store, payments};
     use doku_protocol::CheckoutStatus;
 
     fn row(order_id: &str, key: &str) -> PaymentRow {
@@ -216,8 +216,8 @@ mod tests {
             for (id, expected) in ids.iter().zip(outcomes) {
                 let found = store.payment(id).await.expect("a read");
                 // Stored with its schedule (the row's first check is at 1).
-                let schedule = found.map(|p| p.next_check_at);
-                let expected = expected.then_some(Some(1));
+                let schedule = found.map(|p| p.schedule);
+                let expected = expected.then_some(Some(Schedule::at(1)));
                 assert_eq!(schedule, expected, "{}: {id}", db.backend);
             }
             // The statement takes several rows at once (were it broken, the one-by-one

@@ -410,8 +410,8 @@ mod tests {
     use super::*;
     use crate::store::batches::handle_batch;
     use crate::store::callbacks::Source;
-    use crate::store::payments::StatusUpdate;
     use crate::store::payments::tests::stored_pending;
+    use crate::store::payments::{Schedule, StatusUpdate};
     use crate::store::{CallbackRecord, Store};
     use doku_protocol::{CheckoutStatus, Transition};
 
@@ -596,7 +596,10 @@ mod tests {
             let open = stored_pending(&store).await;
             let read = store.payment(&open.id).await.expect("a read");
             let mut rescheduled = read.expect("stored");
-            (rescheduled.next_check_at, rescheduled.lease_until) = (Some(42), Some(43));
+            rescheduled.schedule = Some(Schedule {
+                next_check_at: 42,
+                lease_until: Some(43),
+            });
             // Two callbacks for the first payment, read at the same version: the first
             // moves it, the second must find it changed and store nothing.
             let (alone, moving) = Batch::new()
@@ -641,14 +644,14 @@ mod tests {
             let unmoved = store.payment(&changed.id).await.expect("a read");
             let unmoved = unmoved.expect("stored");
             assert_eq!(unmoved.status, CheckoutStatus::Pending, "{}", db.backend);
-            assert_eq!(
-                unmoved.next_check_at, changed.next_check_at,
-                "{}",
-                db.backend
-            );
+            assert_eq!(unmoved.schedule, changed.schedule, "{}", db.backend);
             let open = store.payment(&open.id).await.expect("a read");
-            let schedule = open.map(|p| (p.status, p.next_check_at, p.lease_until));
-            let expected = (CheckoutStatus::Pending, Some(42), Some(43));
+            let schedule = open.map(|p| (p.status, p.schedule));
+            let expected = Schedule {
+                next_check_at: 42,
+                lease_until: Some(43),
+            };
+            let expected = (CheckoutStatus::Pending, Some(expected));
             assert_eq!(schedule, Some(expected), "{}", db.backend);
             assert!(
                 outcomes(&store, &changed.id).await.is_empty(),
@@ -659,8 +662,7 @@ mod tests {
                 let stored = store.payment(id).await.expect("a read").expect("stored");
                 assert_eq!(stored.status, CheckoutStatus::Success, "{}", db.backend);
                 assert_eq!(stored.version, version + 1, "{}", db.backend);
-                let schedule = (stored.next_check_at, stored.lease_until);
-                assert_eq!(schedule, (None, None), "{}: paid, no check", db.backend);
+                assert_eq!(stored.schedule, None, "{}: paid, no check", db.backend);
                 assert_eq!(outcomes(&store, id).await, ["applied"], "{}", db.backend);
             }
             let first_bodies = store.callbacks_for(&first.id).await.expect("reports");

@@ -15,7 +15,8 @@ mod reports;
 pub use callbacks::{CallbackOutcome, CallbackRecord};
 pub use orders::{NewOrder, Order};
 pub use payments::{
-    Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, PayoutAccount, StatusUpdate,
+    Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, PayoutAccount, Schedule,
+    StatusUpdate,
 };
 pub use reports::{PaymentFilter, StatusCount};
 

@@ -127,14 +127,31 @@ pub struct Payment {
     pub updated_at: i64,
     /// When the platform's threshold time runs out (Unix ms).
     pub expires_at: i64,
-    /// When the reconciler should next ask the platform (None once final).
-    pub next_check_at: Option<i64>,
+    /// When the reconciler asks the platform next (None once final).
+    pub schedule: Option<Schedule>,
     /// How many times the reconciler has asked.
     pub check_attempts: i64,
-    /// Until when a reconciler holds this payment.
-    pub lease_until: Option<i64>,
     /// Bumped by every write: the compare-and-set token.
     pub version: i64,
+}
+
+/// When the reconciler asks the platform about a payment that is not final yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// When to ask next (Unix ms).
+    pub next_check_at: i64,
+    /// Until when a reconciler holds the payment (Unix ms), if one does.
+    pub lease_until: Option<i64>,
+}
+
+impl Schedule {
+    /// A check at `next_check_at`, held by no reconciler.
+    pub fn at(next_check_at: i64) -> Schedule {
+        Schedule {
+            next_check_at,
+            lease_until: None,
+        }
+    }
 }
 
 /// A payment to create.
@@ -207,9 +224,8 @@ impl Payment {
             created_at: now,
             updated_at: now,
             expires_at: new.expires_at,
-            next_check_at: Some(new.next_check_at),
+            schedule: Some(Schedule::at(new.next_check_at)),
             check_attempts: 0,
-            lease_until: None,
             version: 0,
         }
     }
@@ -233,8 +249,7 @@ impl Payment {
             self.code = update.code.clone().or(self.code.take());
             self.message = update.message.clone().or(self.message.take());
             if self.status.is_final() {
-                self.next_check_at = None;
-                self.lease_until = None;
+                self.schedule = None;
             }
         }
         if new_redirect && !self.status.is_final() {
@@ -242,6 +257,16 @@ impl Payment {
             return Transition::Moved;
         }
         transition
+    }
+
+    /// The `next_check_at` column: when the reconciler asks next.
+    pub(super) fn next_check_at(&self) -> Option<i64> {
+        self.schedule.map(|schedule| schedule.next_check_at)
+    }
+
+    /// The `lease_until` column: until when a reconciler holds the payment.
+    pub(super) fn lease_until(&self) -> Option<i64> {
+        self.schedule.and_then(|schedule| schedule.lease_until)
     }
 
     /// The column that keeps one purchase per order going: the order while the purchase
@@ -445,9 +470,9 @@ pub(super) fn bind_write_back<'q>(
         .bind(payment.message.as_deref())
         .bind(redirect_json(&payment.redirect)?)
         .bind(payment.open_order_id())
-        .bind(payment.next_check_at)
+        .bind(payment.next_check_at())
         .bind(payment.check_attempts)
-        .bind(payment.lease_until)
+        .bind(payment.lease_until())
         .bind(now)
         .bind(&payment.id)
         .bind(payment.version))
@@ -495,6 +520,8 @@ pub(super) fn read_payment(row: &AnyRow) -> Result<Payment, StoreError> {
     let redirect: Option<String> = row.try_get("redirect")?;
     let account_number: Option<String> = row.try_get("account_number")?;
     let account_name: Option<String> = row.try_get("account_name")?;
+    let next_check_at: Option<i64> = row.try_get("next_check_at")?;
+    let lease_until: Option<i64> = row.try_get("lease_until")?;
     Ok(Payment {
         id: text("id")?,
         kind: PaymentKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
@@ -523,9 +550,12 @@ pub(super) fn read_payment(row: &AnyRow) -> Result<Payment, StoreError> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         expires_at: row.try_get("expires_at")?,
-        next_check_at: row.try_get("next_check_at")?,
+        // A lease without a next check means nothing (no write stores one).
+        schedule: next_check_at.map(|next_check_at| Schedule {
+            next_check_at,
+            lease_until,
+        }),
         check_attempts: row.try_get("check_attempts")?,
-        lease_until: row.try_get("lease_until")?,
         version: row.try_get("version")?,
     })
 }
@@ -581,9 +611,8 @@ pub(in crate::store) mod tests {
             created_at: 0,
             updated_at: 0,
             expires_at: 0,
-            next_check_at: Some(1),
+            schedule: Some(Schedule::at(1)),
             check_attempts: 0,
-            lease_until: None,
             version: 0,
         }
     }
@@ -619,7 +648,7 @@ pub(in crate::store) mod tests {
         };
         assert_eq!(p.apply(&update), Transition::Moved);
         assert_eq!(p.open_order_id(), None);
-        assert_eq!(p.next_check_at, None);
+        assert_eq!(p.schedule, None);
         assert_eq!(p.code.as_deref(), Some("20101"));
     }
 
