@@ -93,7 +93,9 @@ export function dropUnused(js, loader) {
   const ast = parse(js);
   const references = new Map();
   walk(ast, (node) => {
-    if (node.type === "Identifier") references.set(node.name, [...(references.get(node.name) || []), node.start]);
+    if (node.type !== "Identifier") return;
+    if (!references.has(node.name)) references.set(node.name, []);
+    references.get(node.name).push(node.start);
   });
   const edits = [];
   const dropped = [];
