@@ -45,13 +45,15 @@ function keyName(property) {
   return property.key.type === "Identifier" ? property.key.name : property.key.value;
 }
 
-/// The names `loader` (a module's source) imports from other modules.
-export function importedNames(loader) {
+/// The names `loader` (a module's source) imports from other modules; `*` for a
+/// namespace import, which may use any of them.
+function importedNames(loader) {
   const names = new Set();
   for (const statement of parse(loader).body) {
     if (statement.type !== "ImportDeclaration") continue;
     for (const specifier of statement.specifiers) {
-      names.add(specifier.type === "ImportSpecifier" ? specifier.imported.name : "default");
+      const kinds = { ImportSpecifier: specifier.imported?.name, ImportDefaultSpecifier: "default" };
+      names.add(kinds[specifier.type] ?? "*");
     }
   }
   return names;
@@ -101,7 +103,7 @@ export function dropUnused(js, loader) {
   const dropped = [];
   for (const statement of ast.body) {
     const name = statement.type === "ExportNamedDeclaration" && statement.declaration?.type === "ClassDeclaration" ? statement.declaration.id.name : null;
-    if (!name || wanted.has(name)) continue;
+    if (!name || wanted.has(name) || wanted.has("*")) continue;
     const statements = classStatements(ast.body, name);
     const inside = (at) => statements.some((s) => s.start <= at && at < s.end);
     const outside = [name, `${name}Finalization`].flatMap((n) => references.get(n) || []).filter((at) => !inside(at));
@@ -110,7 +112,9 @@ export function dropUnused(js, loader) {
     edits.push(...statements.map(({ start, end }) => ({ start, end, text: "" })));
   }
   const glue = edit(js, edits);
-  return { js: glue, dropped, exports: calledExports(glue) };
+  const exports = calledExports(glue);
+  if (exports.size === 0) throw new Error("wasm-boundary: the glue calls no wasm export through `wasm`: its layout changed");
+  return { js: glue, dropped, exports };
 }
 
 /// Short names, in order: a..z, A..Z, $, _, then two characters and so on.

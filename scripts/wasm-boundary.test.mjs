@@ -105,16 +105,20 @@ test("the unused class and what only it reached go; what is left works under sho
   assert.equal(glue.quadruple(5), 20);
 });
 
-test("a class the loader imports, or the glue uses, is kept", () => {
+test("a class the loader imports (by name or all at once), or the glue uses, is kept", () => {
   const imported = dropUnused(GLUE, `import { Stream } from "./glue.js";`);
   assert.deepEqual(imported.dropped, []);
   assert.ok(imported.exports.has("stream_pull"));
 
   const used = dropUnused(GLUE.replace("return wasm.quadruple(x);", "return new Stream().pull(x);"), LOADER);
   assert.deepEqual(used.dropped, []);
+
+  const everything = dropUnused(GLUE, `import * as glue from "./glue.js";`);
+  assert.deepEqual(everything.dropped, []);
 });
 
 test("a glue that does not match the wasm fails the build", () => {
+  assert.throws(() => dropUnused(GLUE.replaceAll("wasm", "exports"), LOADER), /calls no wasm export/);
   const exports = ["quadruple", "stream_pull"].map((name) => ({ name, kind: "function" }));
   const imports = [{ module: "./glue_bg.js", name: "__wbg_missing_0000000000000000", kind: "function" }];
   assert.throws(() => shorten(GLUE, imports, exports), /imports \.\/glue_bg\.js __wbg_missing_0{16}, which the glue does not provide/);
