@@ -2,8 +2,9 @@
 // made smaller for the release build (scripts/post-build.mjs), in two steps:
 // 1. `dropUnused`, before the last wasm-opt pass: removes the exported classes nothing
 //    uses (wasm-streams' IntoUnderlying*, which Leptos's server functions bring along;
-//    the widget has none) and every wasm export the remaining JavaScript never calls, so
-//    that wasm-opt then drops the code only those exports reached;
+//    scripts/link-widget.sh already left their wasm exports out of the link) and every
+//    wasm export the remaining JavaScript never calls (globals such as
+//    `__instance_terminated`), so that wasm-opt then drops what only those reached;
 // 2. `shorten`, after it: drops the import functions the wasm no longer imports and
 //    renames every import, import module and export to a short name, in both files.
 //    wasm-bindgen's names carry a 16-digit hash each (`__wbg_setAttribute_2704501201f15687`),
