@@ -281,15 +281,12 @@ fn sqlite_moves_statement(rows: usize) -> String {
         .collect();
     format!(
         "WITH input ({columns}) AS (VALUES {values}) \
-         UPDATE payments SET status = input.status, platform_status = input.platform_status, \
-             code = input.code, message = input.message, redirect = input.redirect, \
-             open_order_id = input.open_order_id, next_check_at = input.next_check_at, \
-             check_attempts = input.check_attempts, lease_until = input.lease_until, \
-             updated_at = input.updated_at, version = payments.version + 1 \
+         UPDATE payments SET {moved}, version = payments.version + 1 \
          FROM input WHERE payments.id = input.id AND payments.version = input.version \
          RETURNING payments.id",
         columns = columns.join(", "),
         values = placeholder_rows(rows, columns.len()),
+        moved = moved_columns("input"),
     )
 }
 
@@ -337,11 +334,7 @@ fn many_reports_statement(rows: usize) -> String {
         .collect();
     format!(
         "WITH input (n, {columns}) AS (VALUES {values}), \
-         moved AS (UPDATE payments p SET status = i.status, platform_status = i.platform_status, \
-             code = i.code, message = i.message, redirect = i.redirect, \
-             open_order_id = i.open_order_id, next_check_at = i.next_check_at, \
-             check_attempts = i.check_attempts, lease_until = i.lease_until, \
-             updated_at = i.updated_at, version = p.version + 1 \
+         moved AS (UPDATE payments p SET {moved}, version = p.version + 1 \
              FROM input i WHERE p.id = i.id AND p.version = i.version RETURNING i.n), \
          recorded AS (INSERT INTO callbacks ({REPORT_COLUMNS}) \
              SELECT report_payment_id, received_at, report_platform_status, outcome, body, source \
@@ -349,7 +342,20 @@ fn many_reports_statement(rows: usize) -> String {
          SELECT n::bigint FROM moved",
         columns = columns.join(", "),
         values = values.join(", "),
+        moved = moved_columns("i"),
     )
+}
+
+/// The compare-and-set's assignments from the row `input` (an alias): each column
+/// [`bind_write_back`] sets, which are its parameters but the id and version it matches.
+fn moved_columns(input: &str) -> String {
+    let assignments: Vec<String> = ROW_COLUMNS[..MOVE_PARAMETERS]
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !matches!(*name, "id" | "version"))
+        .map(|name| format!("{name} = {input}.{name}"))
+        .collect();
+    assignments.join(", ")
 }
 
 /// How many parameters [`bind_write_back`] binds: the first of [`ROW_COLUMNS`].
