@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { writeCopies } from "./compress.mjs";
 import { SECOND_PASS, wasmOpt } from "./wasm-opt.mjs";
-import { dropUnused, rewriteBoundary, shorten } from "./wasm-boundary.mjs";
+import { slimBoundary } from "./wasm-boundary.mjs";
 
 const require = createRequire(new URL("../tools/", import.meta.url));
 const { transformSync } = require("esbuild");
@@ -32,14 +32,11 @@ if (process.env.TRUNK_PROFILE !== "release") process.exit(0);
 const wasm = join(staging, "doku-checkout_bg.wasm");
 const glue = join(staging, "doku-checkout.js");
 const before = readFileSync(wasm).length;
-const unused = dropUnused(readFileSync(glue, "utf8"), readFileSync(join(staging, "doku-embed.js"), "utf8"));
-writeFileSync(wasm, rewriteBoundary(readFileSync(wasm), { exports: (name) => unused.exports.has(name) && name }));
-wasmOpt([...SECOND_PASS, "--strip-debug", "--strip-producers", "--strip-target-features"], wasm, wasm);
-const module = await WebAssembly.compile(readFileSync(wasm));
-const short = shorten(unused.js, WebAssembly.Module.imports(module), WebAssembly.Module.exports(module));
-writeFileSync(wasm, rewriteBoundary(readFileSync(wasm), short.renaming));
-writeFileSync(glue, short.js);
-console.log(`post-build: dropped ${unused.dropped.join(", ") || "no class"}; wasm ${before} -> ${readFileSync(wasm).length} bytes`);
+const slim = slimBoundary(wasm, readFileSync(glue, "utf8"), readFileSync(join(staging, "doku-embed.js"), "utf8"), (path) =>
+  wasmOpt([...SECOND_PASS, "--strip-debug", "--strip-producers", "--strip-target-features"], path, path),
+);
+writeFileSync(glue, slim.js);
+console.log(`post-build: dropped ${slim.dropped.join(", ") || "no class"}; wasm ${before} -> ${readFileSync(wasm).length} bytes`);
 
 for (const file of ["doku-checkout.js", "doku-embed.js"]) {
   const path = join(staging, file);

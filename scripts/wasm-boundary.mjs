@@ -12,6 +12,7 @@
 // Both steps check what they rely on and throw, failing the build, when wasm-bindgen's
 // output no longer looks as expected. The exports object that `init()` resolves to has the
 // short names; doku-embed.js, the widget's only loader, does not use it.
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(new URL("../tools/", import.meta.url));
@@ -116,6 +117,20 @@ export function dropUnused(js, loader) {
   const exports = calledExports(glue);
   if (exports.size === 0) throw new Error("wasm-boundary: the glue calls no wasm export through `wasm`: its layout changed");
   return { js: glue, dropped, exports };
+}
+
+/// Both steps on the wasm file `wasm` and its glue `js` (`loader` being the module that
+/// imports the glue), around `optimize(wasm)`, the last wasm-opt pass on the file in
+/// place. Rewrites `wasm`; returns the new glue, the classes dropped and the exports the
+/// glue calls.
+export function slimBoundary(wasm, js, loader, optimize) {
+  const unused = dropUnused(js, loader);
+  writeFileSync(wasm, rewriteBoundary(readFileSync(wasm), { exports: (name) => unused.exports.has(name) && name }));
+  optimize(wasm);
+  const module = new WebAssembly.Module(readFileSync(wasm));
+  const short = shorten(unused.js, WebAssembly.Module.imports(module), WebAssembly.Module.exports(module));
+  writeFileSync(wasm, rewriteBoundary(readFileSync(wasm), short.renaming));
+  return { js: short.js, dropped: unused.dropped, exports: unused.exports };
 }
 
 /// Short names, in order: a..z, A..Z, $, _, then two characters and so on.
@@ -245,7 +260,7 @@ function descriptionEnd(bytes, kind, at) {
 /// A copy of the wasm module `bytes` with its import and export sections rewritten:
 /// `imports(module, name)` gives an import's new [module, name]; `exports(name)` an
 /// export's new name, or nothing to drop the export. Either may be left out.
-export function rewriteBoundary(bytes, { imports, exports }) {
+function rewriteBoundary(bytes, { imports, exports }) {
   const parts = [bytes.subarray(0, 8)];
   for (let at = 8; at < bytes.length; ) {
     const id = bytes[at];

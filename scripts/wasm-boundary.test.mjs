@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "node:test";
-import { dropUnused, rewriteBoundary, shorten } from "./wasm-boundary.mjs";
+import { dropUnused, shorten, slimBoundary } from "./wasm-boundary.mjs";
 import { SECOND_PASS, wasmOpt } from "./wasm-opt.mjs";
 
 const tools = new URL("../tools/node_modules/.bin/", import.meta.url).pathname;
@@ -59,30 +59,16 @@ export function initSync(bytes) {
 
 const LOADER = `import { quadruple } from "./glue.js";\nquadruple(1);\n`;
 
-/// The module of WAT, assembled by binaryen's wasm-as.
-function assemble() {
+/// The build's two steps around wasm-opt's pass, as post-build.mjs runs them, on the
+/// module of WAT (assembled by binaryen's wasm-as).
+function release(glue, loader) {
   const dir = mkdtempSync(join(tmpdir(), "wasm-boundary-"));
   try {
-    writeFileSync(join(dir, "m.wat"), WAT);
-    execFileSync(join(tools, "wasm-as"), [join(dir, "m.wat"), "-o", join(dir, "m.wasm")]);
-    return { dir, bytes: readFileSync(join(dir, "m.wasm")) };
-  } catch (error) {
-    rmSync(dir, { recursive: true });
-    throw error;
-  }
-}
-
-/// Both of the build's steps, with wasm-opt's pass between them, as post-build.mjs runs them.
-function release(glue, loader) {
-  const { dir, bytes } = assemble();
-  try {
-    const unused = dropUnused(glue, loader);
     const path = join(dir, "m.wasm");
-    writeFileSync(path, rewriteBoundary(bytes, { exports: (name) => unused.exports.has(name) && name }));
-    wasmOpt(SECOND_PASS, path, path);
-    const module = new WebAssembly.Module(readFileSync(path));
-    const short = shorten(unused.js, WebAssembly.Module.imports(module), WebAssembly.Module.exports(module));
-    return { unused, js: short.js, wasm: rewriteBoundary(readFileSync(path), short.renaming) };
+    writeFileSync(join(dir, "m.wat"), WAT);
+    execFileSync(join(tools, "wasm-as"), [join(dir, "m.wat"), "-o", path]);
+    const slim = slimBoundary(path, glue, loader, (file) => wasmOpt(SECOND_PASS, file, file));
+    return { ...slim, wasm: readFileSync(path) };
   } finally {
     rmSync(dir, { recursive: true });
   }
@@ -91,9 +77,9 @@ function release(glue, loader) {
 const load = (js) => import(`data:text/javascript,${encodeURIComponent(js)}`);
 
 test("the unused class and what only it reached go; what is left works under short names", async () => {
-  const { unused, js, wasm } = release(GLUE, LOADER);
-  assert.deepEqual(unused.dropped, ["Stream"]);
-  assert.deepEqual([...unused.exports], ["quadruple"]);
+  const { dropped, exports, js, wasm } = release(GLUE, LOADER);
+  assert.deepEqual(dropped, ["Stream"]);
+  assert.deepEqual([...exports], ["quadruple"]);
 
   const module = new WebAssembly.Module(wasm);
   assert.deepEqual(WebAssembly.Module.imports(module), [{ module: "a", name: "a", kind: "function" }]);

@@ -7,10 +7,10 @@
 // wasm's size, give or take a few bytes.
 //   node scripts/wasm-breakdown.mjs          print the table
 import { execFileSync } from "node:child_process";
-import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SECOND_PASS, wasmOpt } from "./wasm-opt.mjs";
-import { dropUnused, rewriteBoundary, shorten } from "./wasm-boundary.mjs";
+import { slimBoundary } from "./wasm-boundary.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -162,12 +162,8 @@ export function breakdown() {
   const optimized = join(out, "named.wasm");
   wasmOpt(["-Oz", "--debuginfo", "--strip-dwarf"], join(out, "doku_checkout_bg.wasm"), optimized);
   const glue = readFileSync(join(out, "doku_checkout.js"), "utf8");
-  const unused = dropUnused(glue, readFileSync(join(root, "js/doku-embed.js"), "utf8"));
-  writeFileSync(optimized, rewriteBoundary(readFileSync(optimized), { exports: (name) => unused.exports.has(name) && name }));
-  wasmOpt([...SECOND_PASS, "--debuginfo"], optimized, optimized);
-  const module = new WebAssembly.Module(readFileSync(optimized));
-  const short = shorten(unused.js, WebAssembly.Module.imports(module), WebAssembly.Module.exports(module));
-  writeFileSync(optimized, rewriteBoundary(readFileSync(optimized), short.renaming));
+  const loader = readFileSync(join(root, "js/doku-embed.js"), "utf8");
+  slimBoundary(optimized, glue, loader, (path) => wasmOpt([...SECOND_PASS, "--debuginfo"], path, path));
   const { bodies, names, imported, data, other } = parse(readFileSync(optimized));
   const totals = new Map([
     ["(data: strings, tables)", data],
