@@ -21,19 +21,23 @@ toolchain_bin="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^hos
 
 args=()
 dropped=0
-expect_name=0
-for arg in "$@"; do
-    if [ "$expect_name" = 1 ]; then
-        expect_name=0
-        case "$arg" in
-            *intounderlying*) dropped=$((dropped + 1)); unset 'args[${#args[@]}-1]'; continue ;;
-        esac
-    fi
-    case "$arg" in
-        --export) expect_name=1 ;;
-        --export=*intounderlying*) dropped=$((dropped + 1)); continue ;;
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --export)
+            if [[ "${2-}" == *intounderlying* ]]; then
+                dropped=$((dropped + 1))
+                shift 2
+                continue
+            fi
+            ;;
+        --export=*intounderlying*)
+            dropped=$((dropped + 1))
+            shift
+            continue
+            ;;
     esac
-    args+=("$arg")
+    args+=("$1")
+    shift
 done
 
 if [ "$dropped" = 0 ]; then
