@@ -148,20 +148,9 @@ impl Flow {
     }
 
     fn fail(&self, error: &ClientError, payment_id: Option<&str>) -> Msg {
-        // The codes the checkout tells apart, as patterns.
-        const ORDER_NOT_FOUND: &str = ProblemCode::OrderNotFound.as_str();
-        const ORDER_PAID: &str = ProblemCode::OrderPaid.as_str();
-        const PAYMENT_IN_PROGRESS: &str = ProblemCode::PaymentInProgress.as_str();
-        const PLATFORM_UNAVAILABLE: &str = ProblemCode::PlatformUnavailable.as_str();
         let msg = match error {
             ClientError::Network => Msg::NetworkError,
-            ClientError::Problem(problem) => match problem.code.as_str() {
-                ORDER_NOT_FOUND => Msg::OrderNotFound,
-                ORDER_PAID => Msg::AlreadyPaid,
-                PAYMENT_IN_PROGRESS => Msg::PaymentInProgress,
-                PLATFORM_UNAVAILABLE => Msg::PlatformUnavailable,
-                _ => Msg::GenericError,
-            },
+            ClientError::Problem(problem) => i18n::problem_msg(&problem.code),
             ClientError::Unexpected(_) => Msg::GenericError,
         };
         self.report(error.code(), &error.message(), payment_id, None);

@@ -6,19 +6,18 @@
 //! The widget renders inside a shadow root on that element, so the page's styles cannot
 //! break it; it is themed through `--doku-*` custom properties and `::part()`.
 
-pub mod browser;
 pub mod checkout;
 pub mod client;
 pub mod config;
 pub mod events;
-pub mod i18n;
-pub mod money;
 pub mod redirect;
 pub mod return_flow;
 pub mod screen;
 pub mod state;
 pub mod storage;
 pub mod wire;
+
+pub use doku_protocol::{browser, i18n};
 
 use checkout::{Checkout, CheckoutProps, ConfigProblem, ConfigProblemProps, Services};
 use client::HttpBackend;

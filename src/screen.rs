@@ -9,8 +9,7 @@
 //! (measured, with the one model signal of `state`: the release wasm went from 272 KB
 //! to 207 KB).
 
-use crate::i18n::{self, Locale, Msg, text};
-use crate::money::format_amount;
+use crate::i18n::{self, Locale, Msg, format_amount, text};
 use crate::state::{Asked, Model, Stage};
 use doku_protocol::Currency;
 use wasm_bindgen::JsCast;

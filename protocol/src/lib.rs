@@ -5,9 +5,11 @@
 //! dependencies: only `serde` (and `thiserror` for error types).
 
 pub mod api;
+pub mod browser;
 pub mod customer;
 pub mod description;
 pub mod field;
+pub mod i18n;
 pub mod money;
 pub mod problem_code;
 pub mod redirect;

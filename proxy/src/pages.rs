@@ -12,7 +12,8 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use doku_protocol::{Description, OrderAmount, ProblemCode};
+use doku_protocol::i18n::format_amount;
+use doku_protocol::{Currency, Description, Locale, OrderAmount, ProblemCode};
 use serde::Deserialize;
 
 /// `s` with the five HTML-significant characters escaped.
@@ -141,19 +142,6 @@ const PRODUCTS: [Product; 4] = [
     },
 ];
 
-/// `Rp 150.000` for IDR minor units.
-fn rupiah(minor: u64) -> String {
-    let digits = (minor / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    format!("Rp {grouped}")
-}
-
 /// `GET /` in demo mode: pick a product.
 pub async fn demo_shop(State(app): State<SharedApp>) -> Html<String> {
     let items: String = PRODUCTS
@@ -168,7 +156,7 @@ pub async fn demo_shop(State(app): State<SharedApp>) -> Html<String> {
                 name = escape(p.name),
                 note = escape(p.note),
                 slug = p.slug,
-                price = rupiah(p.amount),
+                price = format_amount(p.amount, Currency::IDR, Locale::Id),
             )
         })
         .collect();
@@ -228,12 +216,5 @@ mod tests {
             escape(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
-    }
-
-    #[test]
-    fn rupiah_groups_thousands() {
-        assert_eq!(rupiah(15_000_000), "Rp 150.000");
-        assert_eq!(rupiah(40_000), "Rp 400");
-        assert_eq!(rupiah(100_000_000_000), "Rp 1.000.000.000");
     }
 }

@@ -1,8 +1,12 @@
-//! Every string the customer sees or hears, in English and Indonesian.
+//! Every string the customer sees or hears, in English and Indonesian, and amounts as
+//! they read them (`Rp 150.000` in Indonesian, `IDR 150,000` in English). The widget
+//! and the proxy's hosted checkout both speak from here.
 
-use doku_protocol::{Field, FieldError};
+use crate::field::{Field, FieldError};
+use crate::money::Currency;
+use crate::problem_code::ProblemCode;
 
-pub use doku_protocol::Locale;
+pub use crate::api::Locale;
 
 /// A fixed message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +160,22 @@ pub fn text(locale: Locale, msg: Msg) -> &'static str {
     }
 }
 
+/// What to tell the customer about a problem document's `code`.
+pub fn problem_msg(code: &str) -> Msg {
+    // The codes the checkout tells apart, as patterns.
+    const ORDER_NOT_FOUND: &str = ProblemCode::OrderNotFound.as_str();
+    const ORDER_PAID: &str = ProblemCode::OrderPaid.as_str();
+    const PAYMENT_IN_PROGRESS: &str = ProblemCode::PaymentInProgress.as_str();
+    const PLATFORM_UNAVAILABLE: &str = ProblemCode::PlatformUnavailable.as_str();
+    match code {
+        ORDER_NOT_FOUND => Msg::OrderNotFound,
+        ORDER_PAID => Msg::AlreadyPaid,
+        PAYMENT_IN_PROGRESS => Msg::PaymentInProgress,
+        PLATFORM_UNAVAILABLE => Msg::PlatformUnavailable,
+        _ => Msg::GenericError,
+    }
+}
+
 /// The pay button: "Pay Rp 150.000 with DOKU Wallet".
 pub fn pay_button(locale: Locale, amount: &str) -> String {
     match locale {
@@ -228,6 +248,39 @@ pub fn choose_locale<'a>(
         .unwrap_or(Locale::En)
 }
 
+/// `minor` units of `currency`, formatted for `locale`. Whole IDR amounts show no
+/// decimals (DOKU charges whole rupiah); other currencies show their minor unit.
+pub fn format_amount(minor: u64, currency: Currency, locale: Locale) -> String {
+    let exponent = currency.exponent();
+    let unit = 10u64.pow(exponent);
+    let (whole, fraction) = (minor / unit, minor % unit);
+    let (group, decimal) = match locale {
+        Locale::Id => ('.', ','),
+        Locale::En => (',', '.'),
+    };
+    let digits = whole.to_string();
+    let mut out = match (currency == Currency::IDR, locale) {
+        (true, Locale::Id) => String::from("Rp "),
+        _ => format!("{} ", currency.as_str()),
+    };
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    let show_fraction = exponent > 0 && !(currency == Currency::IDR && fraction == 0);
+    if show_fraction {
+        out.push(decimal);
+        let fraction = fraction.to_string();
+        for _ in fraction.len()..exponent as usize {
+            out.push('0');
+        }
+        out.push_str(&fraction);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,5 +325,40 @@ mod tests {
             decline_reason(Locale::En, Some("999")),
             decline_reason(Locale::En, None)
         );
+    }
+
+    fn currency(code: &str) -> Currency {
+        Currency::parse(code).unwrap()
+    }
+
+    #[test]
+    fn rupiah_in_both_languages() {
+        assert_eq!(
+            format_amount(15_000_000, Currency::IDR, Locale::Id),
+            "Rp 150.000"
+        );
+        assert_eq!(
+            format_amount(15_000_000, Currency::IDR, Locale::En),
+            "IDR 150,000"
+        );
+        assert_eq!(format_amount(40_000, Currency::IDR, Locale::Id), "Rp 400");
+        assert_eq!(
+            format_amount(1_000_000_000, Currency::IDR, Locale::En),
+            "IDR 10,000,000"
+        );
+        assert_eq!(
+            format_amount(15_000_050, Currency::IDR, Locale::Id),
+            "Rp 150.000,50"
+        );
+    }
+
+    #[test]
+    fn other_currencies_show_their_minor_unit() {
+        assert_eq!(format_amount(999, currency("USD"), Locale::En), "USD 9.99");
+        assert_eq!(
+            format_amount(1_234_505, currency("USD"), Locale::Id),
+            "USD 12.345,05"
+        );
+        assert_eq!(format_amount(500, currency("JPY"), Locale::En), "JPY 500");
     }
 }

@@ -1,5 +1,5 @@
-//! What the widget learns from the browser: Safari (where the redirect to DOKU may not
-//! work), the customer's languages, random keys.
+//! Telling Safari apart, where the redirect to DOKU may not work: the widget asks its
+//! browser, the hosted checkout reads the request's user agent.
 
 /// Whether a browser with this user agent (and this many touch points) renders with
 /// Safari's WebKit: desktop Safari, and every browser on iOS and iPadOS (Chrome,
