@@ -29,6 +29,8 @@ pub enum Msg {
     WaitingForDoku,
     /// About to leave for DOKU.
     Redirecting,
+    /// The button that leaves for DOKU, where no script does.
+    Continue,
     /// Returned: asking for the result.
     Checking,
     /// Result heading: success.
@@ -93,6 +95,8 @@ pub fn text(locale: Locale, msg: Msg) -> &'static str {
         (Locale::Id, WaitingForDoku) => "Menunggu DOKU Wallet…",
         (Locale::En, Redirecting) => "Taking you to DOKU Wallet…",
         (Locale::Id, Redirecting) => "Mengarahkan Anda ke DOKU Wallet…",
+        (Locale::En, Continue) => "Continue to DOKU Wallet",
+        (Locale::Id, Continue) => "Lanjutkan ke DOKU Wallet",
         (Locale::En, Checking) => "Checking your payment…",
         (Locale::Id, Checking) => "Memeriksa pembayaran Anda…",
         (Locale::En, SuccessTitle) => "Payment successful",

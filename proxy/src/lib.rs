@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod extract;
+pub mod hosted;
 pub mod ids;
 pub mod merchant_cli;
 pub mod metrics;

@@ -1,16 +1,13 @@
-//! Server-rendered pages around the widget: the hosted checkout of an order (a payment
-//! link, as the platform's Dashboard offers) and, in demo mode, a small shop. Every
-//! dynamic value is escaped; scripts and styles come from files, so the pages run under
-//! the strict Content-Security-Policy the server sends.
+//! Server-rendered pages: their common frame and, in demo mode, a small shop (the hosted
+//! checkout is [`crate::hosted`]). Every dynamic value is escaped, and the pages run
+//! under the strict Content-Security-Policy the server sends.
 
-use crate::api::orders::find_order_view;
 use crate::app::SharedApp;
-use crate::extract::ApiPath;
 use crate::problem::ApiError;
 use crate::store::NewOrder;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use doku_protocol::i18n::format_amount;
 use doku_protocol::{Currency, Description, Locale, OrderAmount, ProblemCode};
@@ -32,29 +29,30 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A page, `body` inside `<main>`. A page that holds a widget loads it: the browser
-/// fetches the widget's script, wasm and stylesheet in parallel. The stylesheet is only
-/// preloaded: it styles the widget's shadow root, whose link then takes the preloaded
-/// copy, and blocks neither the page's first paint nor its scripts.
-fn page(title: &str, extra_css: &str, widget: bool, body: &str) -> String {
-    let widget = if widget {
-        "<link rel=\"modulepreload\" href=\"/doku-checkout.js\">\n\
-         <link rel=\"preload\" href=\"/doku-checkout_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
-         <link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
-         <script type=\"module\" src=\"/doku-embed.js\"></script>\n"
-    } else {
-        ""
-    };
+/// The pages' own stylesheet, as a file.
+pub const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/hosted.css\">\n";
+
+/// A page holding a widget loads it: the browser fetches the widget's script, wasm and
+/// stylesheet in parallel. The stylesheet is only preloaded: it styles the widget's
+/// shadow root, whose link then takes the preloaded copy, and blocks neither the page's
+/// first paint nor its scripts.
+pub const WIDGET_FILES: &str = "<link rel=\"modulepreload\" href=\"/doku-checkout.js\">\n\
+     <link rel=\"preload\" href=\"/doku-checkout_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
+     <link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
+     <script type=\"module\" src=\"/doku-embed.js\"></script>\n";
+
+/// A page in `lang`, `head` (its styles, scripts and the like) after the title and
+/// `body` inside `<main>`.
+pub fn page(lang: &str, title: &str, head: &str, body: &str) -> String {
     format!(
         r#"<!doctype html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/{extra_css}">
-{widget}</head>
+{head}</head>
 <body>
 <main class="page">
 {body}
@@ -66,43 +64,14 @@ fn page(title: &str, extra_css: &str, widget: bool, body: &str) -> String {
     )
 }
 
-/// `GET /pay/{order_id}`: the hosted checkout for one order. The page hands the widget
-/// the order (`data-order`, as `GET /api/checkout/orders/{id}` answers it), so the form
-/// shows without another round trip.
-pub async fn hosted_checkout(
-    State(app): State<SharedApp>,
-    ApiPath(order_id): ApiPath,
-) -> Result<Response, ApiError> {
-    let order = match find_order_view(&app, &order_id).await {
-        Ok(order) => order,
-        Err(error) if error.status == StatusCode::NOT_FOUND => {
-            let body = "<h1>Payment link not found</h1><p>This payment link does not exist. Ask the shop for a new one.</p>";
-            return Ok((
-                StatusCode::NOT_FOUND,
-                Html(page("Payment link not found", "hosted.css", false, body)),
-            )
-                .into_response());
-        }
-        Err(error) => return Err(error),
-    };
-    let json = serde_json::to_string(&order)
-        .map_err(|e| ApiError::internal(format!("order {} as JSON: {e}", order.order_id)))?;
-    let body = format!(
-        r#"<h1>{shop}</h1>
-<p class="page-lead">{description}</p>
-<div id="doku-checkout" data-proxy-url="{proxy}" data-order-id="{id}" data-order="{json}"></div>"#,
-        shop = escape(&app.config.shop_name),
-        description = escape(&order.description),
-        proxy = escape(&app.config.public_url),
-        id = escape(&order.order_id),
-        json = escape(&json),
-    );
-    let title = format!("Pay {} · {}", order.description, app.config.shop_name);
-    Ok((no_store(), Html(page(&title, "hosted.css", true, &body))).into_response())
-}
-
-fn no_store() -> [(header::HeaderName, &'static str); 1] {
-    [(header::CACHE_CONTROL, "no-store")]
+/// The answer for an order id that names no order.
+pub fn order_not_found() -> Response {
+    let body = "<h1>Payment link not found</h1><p>This payment link does not exist. Ask the shop for a new one.</p>";
+    (
+        StatusCode::NOT_FOUND,
+        Html(page("en", "Payment link not found", STYLESHEET, body)),
+    )
+        .into_response()
 }
 
 /// A product of the demo shop.
@@ -166,7 +135,7 @@ pub async fn demo_shop(State(app): State<SharedApp>) -> Html<String> {
 <ul class="products">{items}</ul>"#,
         shop = escape(&app.config.shop_name),
     );
-    Html(page(&app.config.shop_name, "hosted.css", false, &body))
+    Html(page("en", &app.config.shop_name, STYLESHEET, &body))
 }
 
 /// The demo shop's purchase form.

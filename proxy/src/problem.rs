@@ -99,6 +99,11 @@ impl ApiError {
         )
     }
 
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// The problem document of this error.
     pub fn document(&self) -> ProblemDocument {
         ProblemDocument {

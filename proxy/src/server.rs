@@ -6,9 +6,9 @@ use crate::api::{callbacks, orders, payouts, reports, sessions};
 use crate::app::SharedApp;
 use crate::auth::merchant_only;
 use crate::extract::RawBody;
-use crate::pages;
 use crate::problem::ApiError;
 use crate::reconciler;
+use crate::{hosted, pages};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -58,7 +58,7 @@ pub fn router(app: SharedApp) -> Router {
             "/callbacks/ecommpay",
             post(callbacks::receive).layer(DefaultBodyLimit::max(callbacks::MAX_CALLBACK_BYTES)),
         )
-        .route("/pay/{order_id}", get(pages::hosted_checkout))
+        .route("/pay/{order_id}", get(hosted::show).post(hosted::pay))
         .route(
             "/csp-reports",
             post(csp_report).layer(DefaultBodyLimit::max(MAX_CSP_REPORT_BYTES)),
@@ -194,7 +194,10 @@ struct SecurityHeaders {
 
 impl SecurityHeaders {
     fn new(app: &SharedApp) -> SecurityHeaders {
-        let csp = content_security_policy(&app.config.redirect_policy.allowed_hosts);
+        let csp = content_security_policy(
+            &app.config.redirect_policy.allowed_hosts,
+            &hosted::inline_sources(),
+        );
         SecurityHeaders {
             csp: HeaderValue::from_str(&csp)
                 .unwrap_or(HeaderValue::from_static("default-src 'none'")),
@@ -204,8 +207,9 @@ impl SecurityHeaders {
 }
 
 /// The policy of every page this server sends: its own scripts (and WebAssembly) and
-/// styles only, forms only to itself and the payment hosts, never framed.
-pub fn content_security_policy(redirect_hosts: &[String]) -> String {
+/// styles only, besides the hosted checkout's inline ones (`inline`: the style's and
+/// the scripts' hash sources), forms only to itself and the payment hosts, never framed.
+pub fn content_security_policy(redirect_hosts: &[String], inline: &(String, String)) -> String {
     let mut form_action = vec!["'self'".to_string()];
     for host in redirect_hosts {
         form_action.push(format!("https://{host}"));
@@ -214,10 +218,12 @@ pub fn content_security_policy(redirect_hosts: &[String]) -> String {
         }
     }
     format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; \
-         report-uri /csp-reports",
-        form_action.join(" ")
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {scripts}; style-src 'self' {style}; \
+         img-src 'self' data:; connect-src 'self'; form-action {forms}; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'; report-uri /csp-reports",
+        scripts = inline.1,
+        style = inline.0,
+        forms = form_action.join(" ")
     )
 }
 
@@ -329,9 +335,16 @@ mod tests {
 
     #[test]
     fn the_policy_allows_forms_only_to_payment_hosts() {
-        let csp = content_security_policy(&["paymentpage.ecommpay.com".into(), "127.0.0.1".into()]);
-        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"));
-        assert!(csp.contains("style-src 'self';"));
+        let inline = (
+            "'sha256-style='".to_string(),
+            "'sha256-a=' 'sha256-b='".to_string(),
+        );
+        let csp = content_security_policy(
+            &["paymentpage.ecommpay.com".into(), "127.0.0.1".into()],
+            &inline,
+        );
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-a=' 'sha256-b=';"));
+        assert!(csp.contains("style-src 'self' 'sha256-style=';"));
         assert!(csp.contains("form-action 'self' https://paymentpage.ecommpay.com https://127.0.0.1 http://127.0.0.1:*;"), "{csp}");
         assert!(!csp.contains("unsafe-inline"));
     }

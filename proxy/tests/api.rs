@@ -888,10 +888,35 @@ async fn pages_metrics_and_health() {
         html.contains("Warung &lt;Kopi&gt;") && !html.contains("<Kopi>"),
         "escaped"
     );
+    // Inline: the style and the script that marks the form usable, each allowed by
+    // its hash, and nothing else.
+    let inline = |open: &str, close: &str| -> Vec<String> {
+        html.split(open)
+            .skip(1)
+            .map(|rest| rest.split(close).next().unwrap().to_string())
+            .collect()
+    };
+    let sources = |blocks: Vec<String>| -> Vec<String> {
+        blocks
+            .iter()
+            .map(|block| {
+                use base64::Engine;
+                use sha2::Digest;
+                let digest = sha2::Sha256::digest(block.as_bytes());
+                let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+                format!("'sha256-{hash}'")
+            })
+            .collect()
+    };
+    let styles = sources(inline("<style>", "</style>"));
+    let scripts = sources(inline("<script>", "</script>"));
+    assert_eq!((styles.len(), scripts.len()), (1, 1), "{html}");
     assert!(
-        !html.contains("<script>") && !html.contains("style="),
-        "no inline script or style"
+        csp.contains(&format!("style-src 'self' {};", styles[0])),
+        "{csp}"
     );
+    assert!(csp.contains(&scripts[0]), "{csp}");
+    assert!(!html.contains("style="), "no style attributes");
     for asset in [
         r#"<script type="module" src="/doku-embed.js">"#,
         r#"href="/doku-checkout_bg.wasm""#,

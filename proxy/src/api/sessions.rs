@@ -24,31 +24,36 @@ use std::net::{IpAddr, SocketAddr};
 /// The header carrying the widget's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-/// The key, checked: 8 to 128 characters of `A-Z a-z 0-9 - _ . :`.
+/// The widget's key, checked ([`attempt_key`]).
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let problem = |error| ApiError::invalid(Problem::new(Field::IdempotencyKey, error));
     let key = headers
         .get(IDEMPOTENCY_KEY)
         .ok_or_else(|| problem(FieldError::Required))?
         .to_str()
-        .map_err(|_| problem(FieldError::Format("idempotency key")))?
-        .trim();
+        .map_err(|_| problem(FieldError::Format("idempotency key")))?;
+    attempt_key(key).map_err(problem)
+}
+
+/// An attempt's key, checked: 8 to 128 characters of `A-Z a-z 0-9 - _ . :`.
+pub fn attempt_key(key: &str) -> Result<String, FieldError> {
+    let key = key.trim();
     if key.is_empty() {
-        return Err(problem(FieldError::Required));
+        return Err(FieldError::Required);
     }
     if key.len() > 128 {
-        return Err(problem(FieldError::TooLong { max: 128 }));
+        return Err(FieldError::TooLong { max: 128 });
     }
     if let Some(found) = key
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
     {
-        return Err(problem(FieldError::Character { found }));
+        return Err(FieldError::Character { found });
     }
     if key.len() < 8 {
-        return Err(problem(FieldError::Format(
+        return Err(FieldError::Format(
             "idempotency key of at least 8 characters",
-        )));
+        ));
     }
     Ok(key.to_string())
 }
@@ -126,6 +131,26 @@ pub fn session_view(payment: &Payment) -> SessionView {
     }
 }
 
+/// One attempt to pay an order, checked: what the widget's request (or the hosted
+/// checkout's form) asks for.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The idempotency key ([`attempt_key`]).
+    pub key: String,
+    /// The order to pay.
+    pub order_id: String,
+    /// Who pays.
+    pub first_name: FirstName,
+    /// Their email.
+    pub email: Email,
+    /// Their language, for the platform's pages.
+    pub locale: Option<Locale>,
+    /// The page to return to, if not the hosted checkout.
+    pub return_url: Option<String>,
+    /// The customer's IP ([`customer_ip`]).
+    pub ip: IpAddr,
+}
+
 /// `POST /api/checkout/sessions`.
 pub async fn create(
     State(app): State<SharedApp>,
@@ -149,9 +174,33 @@ pub async fn create(
             })
         })
         .transpose()?;
-    let order = find_order(&app, body.order_id.trim()).await?;
-    let return_page = return_page(&app, body.return_url.as_deref(), &order.id)?;
+    let attempt = Attempt {
+        key,
+        order_id: body.order_id.trim().to_string(),
+        first_name,
+        email,
+        locale,
+        return_url: body.return_url,
+        ip: customer_ip(&app, &headers, peer),
+    };
+    let (status, payment) = open(&app, attempt).await?;
+    Ok((status, Json(session_view(&payment))))
+}
 
+/// Opens (or finds) the payment for `attempt`: 201 with a new payment, 200 with the one
+/// this attempt (or this customer) already has.
+pub async fn open(app: &SharedApp, attempt: Attempt) -> Result<(StatusCode, Payment), ApiError> {
+    let Attempt {
+        key,
+        order_id,
+        first_name,
+        email,
+        locale,
+        return_url,
+        ip,
+    } = attempt;
+    let order = find_order(app, &order_id).await?;
+    let return_page = return_page(app, return_url.as_deref(), &order.id)?;
     let now = now_millis();
     let config = &app.config;
     let mode = config.mode;
@@ -168,10 +217,10 @@ pub async fn create(
             id: order
                 .customer_id
                 .clone()
-                .unwrap_or_else(|| derived_customer_id(&app, &email)),
+                .unwrap_or_else(|| derived_customer_id(app, &email)),
             first_name: Some(first_name.to_string()),
             email: Some(email.to_string()),
-            ip: Some(customer_ip(&app, &headers, peer).to_string()),
+            ip: Some(ip.to_string()),
         },
         account: None,
         status: CheckoutStatus::Created,
@@ -226,12 +275,12 @@ pub async fn create(
         }
     };
     let payment = if payment.mode == Mode::Gate && payment.status == CheckoutStatus::Created {
-        register_sale(&app, payment, &order.description, &return_page).await?
+        register_sale(app, payment, &order.description, &return_page).await?
     } else {
         payment
     };
     tracing::info!(payment_id = %payment.id, order_id = %order.id, status = %payment.status, "checkout session");
-    Ok((status, Json(session_view(&payment))))
+    Ok((status, payment))
 }
 
 /// Whether `payment` was opened by the customer with `email`.
@@ -279,11 +328,7 @@ pub async fn view(
             Some("payment_id"),
         )
     };
-    let valid_shape = payment_id.len() <= 64
-        && payment_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if !valid_shape || !payment_id.starts_with("pay_") {
+    if !is_payment_id(&payment_id) {
         return Err(not_found());
     }
     let payment = app
@@ -292,6 +337,13 @@ pub async fn view(
         .await?
         .ok_or_else(not_found)?;
     Ok(Json(session_view(&payment)))
+}
+
+/// Whether `id` has the shape of the payment ids this proxy issues (`pay_…`).
+pub fn is_payment_id(id: &str) -> bool {
+    id.len() <= 64
+        && id.starts_with("pay_")
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// A duration in milliseconds, saturating.
