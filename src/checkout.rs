@@ -82,6 +82,8 @@ struct Flow {
     alive: Rc<Cell<bool>>,
     /// Set when the form is to be announced (`doku:ready`) once it is on screen.
     announce: Rc<Cell<bool>>,
+    /// The field to focus when the form first shows ([`WidgetConfig::focus`]).
+    focus: Rc<Cell<Option<Asked>>>,
     /// The checkout's markup.
     mounted: Mounted,
 }
@@ -219,6 +221,11 @@ impl Flow {
         }
         if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
             performance.mark("doku:interactive").ok();
+        }
+        if let Some(asked) = self.focus.take()
+            && let Some(dom) = self.mounted.dom()
+        {
+            dom.input(asked).focus().ok();
         }
         self.fire(Kind::Ready, &Detail::default());
     }
@@ -537,6 +544,7 @@ pub fn Checkout(
         section: NodeRef::new(),
         dom: Rc::default(),
     };
+    let focus = Rc::new(Cell::new(config.focus));
     let flow = Flow {
         state,
         services: Rc::new(services),
@@ -545,6 +553,7 @@ pub fn Checkout(
         locale,
         alive: alive.clone(),
         announce: Rc::default(),
+        focus,
         mounted: mounted.clone(),
     };
     let restore = flow.clone();

@@ -2,6 +2,7 @@
 //! object given to `mount` (the same keys in camelCase: `data-proxy-url` is `proxyUrl`).
 
 use crate::i18n::Locale;
+use crate::state::Asked;
 use doku_protocol::{OrderView, RedirectPolicy};
 use std::fmt;
 use wasm_bindgen::JsValue;
@@ -33,6 +34,9 @@ pub struct WidgetConfig {
     /// then shows the form without asking for the order first. Read by
     /// [`WidgetConfig::from_js`] only: it is JSON, which the browser parses.
     pub order: Option<OrderView>,
+    /// The field the customer was typing in, in the page's own form (the hosted
+    /// checkout's) before the widget loaded: it keeps the focus. Not an attribute.
+    pub focus: Option<Asked>,
 }
 
 /// Why a widget cannot start. The widget shows it in place of the form (and on the
@@ -150,6 +154,7 @@ impl WidgetConfig {
             redirect_policy: RedirectPolicy { allowed_hosts },
             stylesheet,
             order: None,
+            focus: None,
         })
     }
 

@@ -24,12 +24,13 @@ use client::HttpBackend;
 use config::{ConfigError, WidgetConfig};
 use leptos::prelude::*;
 use return_flow::Timing;
+use state::Asked;
 use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{HtmlElement, HtmlInputElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 /// The CSS selector of the elements [`mount_declared`] mounts into.
 pub const DECLARED_SELECTOR: &str = "#doku-checkout, [data-doku-checkout]";
@@ -94,6 +95,7 @@ fn mount_configured(
         if config.stylesheet.is_none() {
             config.stylesheet = default_stylesheet.map(str::to_string);
         }
+        take_over_page_form(&element, &mut config);
         let services = browser_services(&config)?;
         Ok((config, services))
     });
@@ -124,6 +126,41 @@ pub fn mount_declared(stylesheet: Option<String>) -> Vec<Widget> {
         })
         .collect()
 }
+
+/// Takes over what the customer typed into the form already in `element` (the hosted
+/// checkout renders one, usable before the widget loads): its values replace the
+/// configured ones, and the field they were typing in keeps the focus.
+fn take_over_page_form(element: &HtmlElement, config: &mut WidgetConfig) {
+    let active = element.owner_document().and_then(|d| d.active_element());
+    let fields = [
+        (
+            Asked::FirstName,
+            PAGE_FORM_INPUTS[0],
+            &mut config.first_name,
+        ),
+        (Asked::Email, PAGE_FORM_INPUTS[1], &mut config.email),
+    ];
+    for (asked, selector, configured) in fields {
+        let Some(input) = element
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|input| input.dyn_into::<HtmlInputElement>().ok())
+        else {
+            continue;
+        };
+        let value = input.value();
+        if !value.is_empty() {
+            *configured = Some(value);
+        }
+        if active.as_ref() == Some(input.as_ref()) {
+            config.focus = Some(asked);
+        }
+    }
+}
+
+/// The page form's inputs (`doku_protocol::api::form_fields`): the first name's, the email's.
+const PAGE_FORM_INPUTS: [&str; 2] = ["input[name=first_name]", "input[name=email]"];
 
 /// The real proxy and the browser's facts for `config`.
 fn browser_services(config: &WidgetConfig) -> Result<Services, ConfigError> {
@@ -240,5 +277,23 @@ fn clear(root: &ShadowRoot) {
         if root.remove_child(&child).is_err() {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use doku_protocol::api::form_fields;
+
+    #[test]
+    fn the_page_form_inputs_are_the_fields_the_proxy_reads() {
+        let selector = |name| format!("input[name={name}]");
+        assert_eq!(
+            PAGE_FORM_INPUTS,
+            [
+                selector(form_fields::FIRST_NAME),
+                selector(form_fields::EMAIL)
+            ]
+        );
     }
 }

@@ -1520,3 +1520,65 @@ async fn declared_elements_mount_once_and_are_left_as_the_merchant_wrote_them() 
     }
     element.remove();
 }
+
+#[wasm_bindgen_test]
+async fn what_was_typed_into_the_page_form_is_kept_where_the_customer_was_typing() {
+    reset_page();
+    // The hosted checkout's form, as the proxy renders it, being filled in.
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    host.set_inner_html(
+        r#"<form method="post"><input name="attempt" type="hidden" value="att_1"><input name="first_name" type="text"><input name="email" type="email"><button>Pay</button></form>"#,
+    );
+    document().body().unwrap().append_child(&host).unwrap();
+    let typed = |name: &str, value: &str| {
+        let input: web_sys::HtmlInputElement = host
+            .query_selector(&format!("input[name={name}]"))
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        input.set_value(value);
+        input
+    };
+    typed("first_name", "Budi");
+    typed("email", "budi@exa").focus().unwrap();
+
+    let settings = js_sys::Object::new();
+    let order = r#"{"order_id":"ord_1","amount":15000000,"currency":"IDR","description":"Kopi","paid":false}"#;
+    for (key, value) in [("proxyUrl", "/"), ("orderId", "ord_1"), ("order", order)] {
+        js_sys::Reflect::set(&settings, &key.into(), &value.into()).unwrap();
+    }
+    let mut widget = mount(host.clone(), &settings);
+    let root = host.shadow_root().unwrap();
+    let form_shown = || {
+        root.query_selector("form")
+            .unwrap()
+            .is_some_and(|form| !form.has_attribute("hidden"))
+    };
+    for _ in 0..50 {
+        if form_shown() {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert!(form_shown(), "the widget's form shows");
+    let value = |selector: &str| {
+        root.query_selector(selector)
+            .unwrap()
+            .unwrap()
+            .unchecked_into::<web_sys::HtmlInputElement>()
+            .value()
+    };
+    assert_eq!(value("input[type=text]"), "Budi");
+    assert_eq!(value("input[type=email]"), "budi@exa");
+    let focused = root
+        .active_element()
+        .expect("a focused element in the widget");
+    assert_eq!(focused.get_attribute("type").as_deref(), Some("email"));
+    assert_eq!(
+        document().active_element().as_ref(),
+        Some(host.unchecked_ref::<web_sys::Element>()),
+        "the page's focus is in the widget"
+    );
+    widget.unmount();
+    host.remove();
+}

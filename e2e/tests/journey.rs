@@ -372,7 +372,7 @@ async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() 
                 .filter(e => new URL(e.name).pathname === '/doku-checkout.css').length;
              const root = document.getElementById('doku-checkout').shadowRoot;
              const pay = getComputedStyle(root.querySelector('button.doku-pay')).backgroundColor;
-             const page = [...document.styleSheets].map(s => new URL(s.href).pathname);
+             const page = [...document.styleSheets].map(s => s.href ? new URL(s.href).pathname : 'inline');
              return [fetched, pay, page];",
             vec![],
         )
@@ -380,8 +380,8 @@ async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() 
         .unwrap();
     assert_eq!(
         seen,
-        serde_json::json!([1, "rgb(200, 16, 46)", ["/hosted.css"]]),
-        "one fetch (the preload) serves the shadow root's link; the page itself does not apply it"
+        serde_json::json!([1, "rgb(200, 16, 46)", ["inline"]]),
+        "one fetch (the preload) serves the shadow root's link; the page's own style is inline"
     );
     let orders_asked = browser
         .client
@@ -393,5 +393,72 @@ async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() 
         .await
         .unwrap();
     assert_eq!(orders_asked, 0, "the page hands the widget its order");
+    finish(browser, stack).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_form_pays_when_the_widget_never_loads() {
+    // No widget build to serve: the hosted page's own form is all the customer has.
+    let options = StackOptions {
+        mode: "payment-page",
+        dist: None,
+        ..StackOptions::default()
+    };
+    let stack = Stack::start(doku_testkit::sqlite(), options).await;
+    let browser = Browser::start(None).await;
+    let order_id = open_checkout(&stack, &browser, 15_000_000).await;
+    let find = |css: &'static str| browser.client.find(Locator::Css(css));
+    find("#doku-name")
+        .await
+        .unwrap()
+        .send_keys("Budi")
+        .await
+        .unwrap();
+    find("#doku-email")
+        .await
+        .unwrap()
+        .send_keys("budi@example.com")
+        .await
+        .unwrap();
+    find("button.doku-pay")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The page sends the customer on to DOKU by itself.
+    browser.press_on_doku("success").await;
+    let back = browser
+        .url_where("the shop again", |url| url.starts_with(&stack.proxy.base))
+        .await;
+    assert!(
+        back.contains(&format!("/pay/{order_id}?payment_id=pay_")),
+        "{back}"
+    );
+    // The result, or until the platform has told the proxy, the button to check again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let result = loop {
+        let card = find(".doku-result").await.unwrap();
+        let text = card.text().await.unwrap();
+        if text.contains("Payment successful") {
+            break text;
+        }
+        assert!(text.contains("Payment not confirmed yet"), "{text}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never confirmed: {text}"
+        );
+        find(".doku-result button")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    assert!(
+        result.contains("IDR 150,000 paid with DOKU Wallet."),
+        "{result}"
+    );
+    assert_eq!(payments_of(&stack, &order_id).await[0]["status"], "success");
     finish(browser, stack).await;
 }

@@ -130,6 +130,15 @@ impl Locale {
     }
 }
 
+/// The names of the hosted checkout's form fields: the proxy reads them, and the widget
+/// takes over what was typed into them before it loaded.
+pub mod form_fields {
+    /// The customer's first name.
+    pub const FIRST_NAME: &str = "first_name";
+    /// Their email.
+    pub const EMAIL: &str = "email";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,8 +29,6 @@ pub enum Msg {
     WaitingForDoku,
     /// About to leave for DOKU.
     Redirecting,
-    /// The button that leaves for DOKU, where no script does.
-    Continue,
     /// Returned: asking for the result.
     Checking,
     /// Result heading: success.
@@ -95,8 +93,6 @@ pub fn text(locale: Locale, msg: Msg) -> &'static str {
         (Locale::Id, WaitingForDoku) => "Menunggu DOKU Wallet…",
         (Locale::En, Redirecting) => "Taking you to DOKU Wallet…",
         (Locale::Id, Redirecting) => "Mengarahkan Anda ke DOKU Wallet…",
-        (Locale::En, Continue) => "Continue to DOKU Wallet",
-        (Locale::Id, Continue) => "Lanjutkan ke DOKU Wallet",
         (Locale::En, Checking) => "Checking your payment…",
         (Locale::Id, Checking) => "Memeriksa pembayaran Anda…",
         (Locale::En, SuccessTitle) => "Payment successful",
@@ -177,6 +173,14 @@ pub fn problem_msg(code: &str) -> Msg {
         PAYMENT_IN_PROGRESS => Msg::PaymentInProgress,
         PLATFORM_UNAVAILABLE => Msg::PlatformUnavailable,
         _ => Msg::GenericError,
+    }
+}
+
+/// The hosted checkout's button that leaves for DOKU (the widget leaves by itself).
+pub fn continue_button(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "Continue to DOKU Wallet",
+        Locale::Id => "Lanjutkan ke DOKU Wallet",
     }
 }
 

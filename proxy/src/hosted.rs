@@ -552,7 +552,7 @@ fn continue_to(redirect: &RedirectData, locale: Locale) -> String {
         redirecting = text(locale, Msg::Redirecting),
         method = redirect.method().as_str().to_ascii_lowercase(),
         action = escape(&action),
-        label = text(locale, Msg::Continue),
+        label = i18n::continue_button(locale),
     )
 }
 
