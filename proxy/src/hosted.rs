@@ -178,7 +178,8 @@ pub struct PayForm {
 
 /// `POST /pay/{order_id}`: the form, sent without the widget. Refused values show the
 /// form again with their messages; otherwise the session opens and the customer goes
-/// on to DOKU (or to the status, when DOKU's redirect is not there yet).
+/// on to DOKU, or (303) to the page that waits for DOKU's redirect (Gate) or shows the
+/// payment's result (the platform declined at once, the order was paid meanwhile).
 pub async fn pay(
     State(app): State<SharedApp>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -251,11 +252,14 @@ pub async fn pay(
         Ok((_, payment)) => payment,
         Err(error) => return refused(i18n::problem_msg(error.code()), error.status),
     };
+    // Pages that show a payment have their own address, which a reload asks again.
+    let see = |parameter: &str, payment_id: &str| {
+        let path = format!("/pay/{}?{parameter}={payment_id}", order.order_id);
+        Ok(Redirect::to(&path).into_response())
+    };
     match opening(&app, payment) {
-        Content::Waiting(payment_id) => {
-            let path = format!("/pay/{}?{OPENING}={payment_id}", order.order_id);
-            Ok(Redirect::to(&path).into_response())
-        }
+        Content::Waiting(payment_id) => see(OPENING, &payment_id),
+        Content::Status(payment) => see("payment_id", &payment.id),
         Content::Form(Filled { form_error, .. }) => refused(
             form_error.unwrap_or(Msg::GenericError),
             StatusCode::BAD_GATEWAY,

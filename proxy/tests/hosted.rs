@@ -8,9 +8,10 @@
 
 use doku_testkit as support;
 
+use ecommpay_sandbox::Faults;
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{Stack, StackOptions, TestProxy, eventually, first_form, pay_on_doku};
+use support::{PROJECT_ID, Stack, StackOptions, TestProxy, eventually, first_form, pay_on_doku};
 
 /// The hosted checkout of `order_id` as an Indonesian browser gets it.
 async fn page(proxy: &TestProxy, path: &str) -> (u16, String) {
@@ -230,6 +231,16 @@ async fn in_gate_mode_the_page_waits_for_doku_then_sends_the_customer_on() {
         ..StackOptions::default()
     };
     let stack = Stack::start(support::sqlite(), options).await;
+    // DOKU's redirect arrives after a second.
+    let slow = Faults {
+        callback_delay_ms: 1_000,
+        ..Faults::default()
+    };
+    stack
+        .sandbox
+        .sandbox
+        .set_project_faults(PROJECT_ID, slow)
+        .unwrap();
     let proxy = &stack.proxy;
     let order_id = proxy.order(15_000_000).await;
     let (_, html) = page(proxy, &format!("/pay/{order_id}")).await;
@@ -248,6 +259,18 @@ async fn in_gate_mode_the_page_waits_for_doku_then_sends_the_customer_on() {
     let waiting = support::location(&sent);
     let payment_id = waiting.rsplit('=').next().unwrap().to_string();
     assert_eq!(waiting, format!("/pay/{order_id}?opening={payment_id}"));
+    let (status, html) = page(proxy, &waiting).await;
+    assert_eq!(status, 200);
+    for part in [
+        r#"<meta http-equiv="refresh" content="1">"#,
+        "Menunggu DOKU Wallet…",
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    assert!(
+        !html.contains("doku-embed.js") && !html.contains("<form"),
+        "{html}"
+    );
     let html = status_page(proxy, &proxy.url(&waiting), "doku-continue").await;
     assert!(
         !html.contains("doku-embed.js"),
