@@ -58,9 +58,12 @@ pub async fn time_to_interactive(
     .await;
     let pages = Pages::start(root).await;
     let order_id = stack.proxy.order(15_000_000).await;
+    // The hosted page marks its own form usable; the widget marks the moment it has
+    // taken the form over (a second entry of the same mark), measured in the same load.
+    let widget_running = "(performance.getEntriesByName('doku:interactive')[1] || {}).startTime";
     let targets = [
         (
-            "ours (DOKU checkout widget)",
+            "ours (DOKU checkout, the page's form)",
             stack.proxy.url(&format!("/pay/{order_id}")),
             mark("doku:interactive"),
         ),
@@ -80,9 +83,12 @@ pub async fn time_to_interactive(
         .iter()
         .map(|(name, _, _)| Series::new(name))
         .collect();
+    let mut taken_over = Series::new("ours, the widget running (taken over)");
     // Interleave the pages, so a slow moment of the machine hits all of them alike.
     for load in 0..LOADS {
-        for ((name, url, script), series) in targets.iter().zip(results.iter_mut()) {
+        for (page, ((name, url, script), series)) in
+            targets.iter().zip(results.iter_mut()).enumerate()
+        {
             let browser = Browser::start(None).await;
             if let Some(network) = network {
                 browser.emulate_network(network).await;
@@ -98,11 +104,17 @@ pub async fn time_to_interactive(
                 );
             }
             series.samples_ms.push(ms);
+            if page == 0 {
+                let running = number(&browser, "the widget", widget_running).await;
+                taken_over.samples_ms.push(running);
+                eprintln!("tti the widget running, load {}: {running:.1} ms", load + 1);
+            }
             browser.close().await;
             eprintln!("tti {name} load {}: {ms:.1} ms", load + 1);
         }
     }
     stack.stop().await;
+    results.insert(1, taken_over);
     results
 }
 

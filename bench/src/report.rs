@@ -227,17 +227,19 @@ fn tti_section(out: &mut String, series: &[Series]) {
         out,
         "{} cold loads of each page, interleaved, each in a fresh headless Chromium (new profile: no cache), \
          all served from 127.0.0.1 with no other network. Measured from navigation start to the form being \
-         interactive: ours, the widget's `performance.mark(\"doku:interactive\")` (order loaded, form shown); \
-         Adyen, its DOKU component's inputs in the page (inline payment methods, analytics off); the plain \
-         form, `domInteractive`.\n",
+         interactive: ours, the hosted checkout's `performance.mark(\"doku:interactive\")`, set by an inline \
+         script right after the page's own form (which works before and without the widget: it posts to the \
+         proxy); Adyen, its DOKU component's inputs in the page (inline payment methods, analytics off); the \
+         plain form, `domInteractive`. The second row is when the widget, loaded, has taken that form over \
+         (it sets the same mark again), in the same loads.\n",
         browser_timing::LOADS
     );
     series_table(out, series);
-    if let [ours, adyen, plain] = series {
+    if let [ours, running, adyen, plain] = series {
         let _ = writeln!(
             out,
             "\nOurs / Adyen (medians): **{:.2}x** (target at most 0.5x: {}). Ours - plain form: **{:+.1} ms** \
-             (target within 50 ms: {}).\n",
+             (target within 50 ms: {}). With the widget running: {:.2}x Adyen, {:+.1} ms over the plain form.\n",
             ours.median() / adyen.median(),
             if ours.median() <= adyen.median() * 0.5 {
                 "met"
@@ -250,6 +252,8 @@ fn tti_section(out: &mut String, series: &[Series]) {
             } else {
                 "**not met**"
             },
+            running.median() / adyen.median(),
+            running.median() - plain.median(),
         );
     }
 }
@@ -273,11 +277,12 @@ fn phone_section(out: &mut String, series: &[Series]) {
         network.upload_bytes_per_s * 8 / 1000,
     );
     series_table(out, series);
-    if let [ours, adyen, plain] = series {
+    if let [ours, running, adyen, plain] = series {
         let _ = writeln!(
             out,
-            "\nOurs / Adyen (medians): **{:.2}x**. Ours - plain form: **{:+.0} ms**.\n",
+            "\nOurs / Adyen (medians): **{:.2}x**; with the widget running, {:.2}x. Ours - plain form: **{:+.0} ms**.\n",
             ours.median() / adyen.median(),
+            running.median() / adyen.median(),
             ours.median() - plain.median(),
         );
     }
