@@ -6,9 +6,10 @@ use crate::api::{callbacks, orders, payouts, reports, sessions};
 use crate::app::SharedApp;
 use crate::auth::merchant_only;
 use crate::extract::RawBody;
+use crate::hosted::{self, InlineSources};
+use crate::pages;
 use crate::problem::ApiError;
 use crate::reconciler;
-use crate::{hosted, pages};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -207,9 +208,9 @@ impl SecurityHeaders {
 }
 
 /// The policy of every page this server sends: its own scripts (and WebAssembly) and
-/// styles only, besides the hosted checkout's inline ones (`inline`: the style's and
-/// the scripts' hash sources), forms only to itself and the payment hosts, never framed.
-pub fn content_security_policy(redirect_hosts: &[String], inline: &(String, String)) -> String {
+/// styles only, besides the hosted checkout's inline ones (allowed by their hashes),
+/// forms only to itself and the payment hosts, never framed.
+pub fn content_security_policy(redirect_hosts: &[String], inline: &InlineSources) -> String {
     let mut form_action = vec!["'self'".to_string()];
     for host in redirect_hosts {
         form_action.push(format!("https://{host}"));
@@ -221,8 +222,8 @@ pub fn content_security_policy(redirect_hosts: &[String], inline: &(String, Stri
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {scripts}; style-src 'self' {style}; \
          img-src 'self' data:; connect-src 'self'; form-action {forms}; frame-ancestors 'none'; \
          base-uri 'none'; object-src 'none'; report-uri /csp-reports",
-        scripts = inline.1,
-        style = inline.0,
+        scripts = inline.scripts,
+        style = inline.style,
         forms = form_action.join(" ")
     )
 }
@@ -335,10 +336,10 @@ mod tests {
 
     #[test]
     fn the_policy_allows_forms_only_to_payment_hosts() {
-        let inline = (
-            "'sha256-style='".to_string(),
-            "'sha256-a=' 'sha256-b='".to_string(),
-        );
+        let inline = InlineSources {
+            style: "'sha256-style='".to_string(),
+            scripts: "'sha256-a=' 'sha256-b='".to_string(),
+        };
         let csp = content_security_policy(
             &["paymentpage.ecommpay.com".into(), "127.0.0.1".into()],
             &inline,

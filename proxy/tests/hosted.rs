@@ -307,3 +307,25 @@ async fn a_payment_of_another_order_is_not_shown() {
     );
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn safari_visitors_are_warned_above_the_form() {
+    let proxy = TestProxy::start(support::sqlite(), &[]).await;
+    let order_id = proxy.order(15_000_000).await;
+    let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+    let html = proxy
+        .http
+        .get(proxy.url(&format!("/pay/{order_id}")))
+        .header("user-agent", safari)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"<div class="doku-notice doku-warning" role="note"><p class="doku-notice-title">Paying from Safari?</p>"#),
+        "{html}"
+    );
+    proxy.stop().await;
+}

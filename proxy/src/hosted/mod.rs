@@ -1,0 +1,245 @@
+//! The hosted checkout of an order (`/pay/{order_id}`, a payment link, as the
+//! platform's Dashboard offers). The page carries the form itself, in the widget's
+//! markup and styles, so the customer can fill it in and pay as soon as the HTML has
+//! arrived, before any script has loaded, or with none. Once the widget has loaded it
+//! takes over in its shadow root, keeping what was typed. Without it, the form posts
+//! back here: the proxy opens the session as it does for the widget and sends the
+//! customer on to DOKU, and on their return the page shows the payment's status.
+//!
+//! The page's style and its scripts are inline, so nothing waits on another file
+//! before the form can be used; the Content-Security-Policy allows exactly them, by
+//! hash ([`markup::inline_sources`]).
+
+mod markup;
+
+pub use markup::{InlineSources, inline_sources};
+
+use crate::api::orders::find_order_view;
+use crate::api::sessions::{self, Attempt, attempt_key, customer_ip, is_payment_id};
+use crate::app::SharedApp;
+use crate::extract::ApiPath;
+use crate::pages::order_not_found;
+use crate::problem::ApiError;
+use crate::store::{Payment, now_millis};
+use axum::Form;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use doku_protocol::i18n::{self, Msg};
+use doku_protocol::{CheckoutStatus, Email, Field, FirstName, OrderView, RedirectData};
+use markup::{Content, Filled, Visitor, checkout_page};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// `GET /pay/{order_id}`: the order's form or, back from DOKU
+/// (`?payment_id=pay_…`), its payment's status.
+pub async fn show(
+    State(app): State<SharedApp>,
+    ApiPath(order_id): ApiPath,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(order) = order(&app, &order_id).await? else {
+        return Ok(order_not_found());
+    };
+    let query = query.unwrap_or_default();
+    let parameter = |wanted: &str| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == wanted)
+            .map(|(_, id)| id.into_owned())
+            .filter(|id| is_payment_id(id))
+    };
+    let of_order = |payment: &Payment| payment.order_id.as_deref() == Some(order.order_id.as_str());
+    let content = if let Some(id) = parameter(OPENING) {
+        match app.store.payment(&id).await?.filter(of_order) {
+            Some(payment) => opening(&app, payment),
+            None => Content::Form(Filled::default()),
+        }
+    } else {
+        let returned_from = match parameter("payment_id") {
+            Some(id) => app.store.payment(&id).await?.filter(of_order),
+            None => None,
+        };
+        match returned_from {
+            Some(payment) => Content::Status(Box::new(payment)),
+            None if order.paid => Content::Notice(Msg::AlreadyPaid),
+            None => Content::Form(Filled::default()),
+        }
+    };
+    checkout_page(
+        &app,
+        &order,
+        &Visitor::of(&headers),
+        content,
+        StatusCode::OK,
+    )
+}
+
+/// The form as it is posted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PayForm {
+    /// The customer's first name.
+    pub first_name: String,
+    /// Their email.
+    pub email: String,
+    /// The attempt's key, from the page that showed the form.
+    pub attempt: String,
+}
+
+/// `POST /pay/{order_id}`: the form, sent without the widget. Refused values show the
+/// form again with their messages; otherwise the session opens and the customer goes
+/// on to DOKU, or (303) to the page that waits for DOKU's redirect (Gate) or shows the
+/// payment's result (the platform declined at once, the order was paid meanwhile).
+pub async fn pay(
+    State(app): State<SharedApp>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiPath(order_id): ApiPath,
+    headers: HeaderMap,
+    Form(form): Form<PayForm>,
+) -> Result<Response, ApiError> {
+    let Some(order) = order(&app, &order_id).await? else {
+        return Ok(order_not_found());
+    };
+    let visitor = Visitor::of(&headers);
+    if !same_site(&app, &headers) {
+        // Another site's page posted this: show the form, for the customer to send.
+        let filled = Filled {
+            form_error: Some(Msg::GenericError),
+            ..Filled::default()
+        };
+        return checkout_page(
+            &app,
+            &order,
+            &visitor,
+            Content::Form(filled),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let locale = visitor.locale;
+    let first_name = FirstName::parse(&form.first_name);
+    let email = Email::parse(&form.email);
+    let key = attempt_key(&form.attempt);
+    let (first_name, email, key) = match (first_name, email, key) {
+        (Ok(first_name), Ok(email), Ok(key)) => (first_name, email, key),
+        (first_name, email, key) => {
+            let message = |field, result: Result<_, _>| {
+                result
+                    .err()
+                    .map(|error| i18n::field_error(locale, field, &error))
+            };
+            let filled = Filled {
+                errors: [
+                    message(Field::FirstName, first_name.map(drop)),
+                    message(Field::Email, email.map(drop)),
+                ],
+                form_error: key.is_err().then_some(Msg::GenericError),
+                first_name: form.first_name,
+                email: form.email,
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return checkout_page(&app, &order, &visitor, Content::Form(filled), status);
+        }
+    };
+    let attempt = Attempt {
+        key,
+        order_id: order.order_id.clone(),
+        first_name,
+        email,
+        locale: Some(locale),
+        return_url: None,
+        ip: customer_ip(&app, &headers, peer),
+    };
+    let refused = |msg, status| {
+        let filled = Filled {
+            form_error: Some(msg),
+            first_name: form.first_name.clone(),
+            email: form.email.clone(),
+            ..Filled::default()
+        };
+        checkout_page(&app, &order, &visitor, Content::Form(filled), status)
+    };
+    let payment = match sessions::open(&app, attempt).await {
+        Ok((_, payment)) => payment,
+        Err(error) => return refused(i18n::problem_msg(error.code()), error.status),
+    };
+    // Pages that show a payment have their own address, which a reload asks again.
+    let see = |parameter: &str, payment_id: &str| {
+        let path = format!("/pay/{}?{parameter}={payment_id}", order.order_id);
+        Ok(Redirect::to(&path).into_response())
+    };
+    match opening(&app, payment) {
+        Content::Waiting(payment_id) => see(OPENING, &payment_id),
+        Content::Status(payment) => see("payment_id", &payment.id),
+        Content::Form(Filled { form_error, .. }) => refused(
+            form_error.unwrap_or(Msg::GenericError),
+            StatusCode::BAD_GATEWAY,
+        ),
+        content => checkout_page(&app, &order, &visitor, content, StatusCode::OK),
+    }
+}
+
+/// The query parameter of the page that waits for DOKU's redirect (Gate).
+const OPENING: &str = "opening";
+
+/// How long the page waits for DOKU's redirect before it gives up, as the widget does.
+const REDIRECT_WAIT_MS: i64 = 60_000;
+
+/// The next step of a payment just opened: on to DOKU, its result (the platform may
+/// decline at once), or waiting for DOKU's redirect (Gate), for a while.
+fn opening(app: &SharedApp, payment: Payment) -> Content {
+    match continuation(app, &payment) {
+        Some(Ok(redirect)) => Content::Continue(redirect),
+        Some(Err(())) => Content::Form(Filled {
+            form_error: Some(Msg::RedirectRefused),
+            ..Filled::default()
+        }),
+        None if payment.status.is_final() => Content::Status(Box::new(payment)),
+        None if now_millis() - payment.created_at > REDIRECT_WAIT_MS => {
+            tracing::warn!(payment_id = %payment.id, "DOKU's redirect did not arrive in time");
+            Content::Form(Filled {
+                form_error: Some(Msg::PlatformUnavailable),
+                ..Filled::default()
+            })
+        }
+        None => Content::Waiting(payment.id),
+    }
+}
+
+/// Whether the form came from one of this server's origins. Browsers send the origin
+/// with a form (the page's referrer policy lets them); a request without one is not a
+/// browser's cross-site post.
+fn same_site(app: &SharedApp, headers: &HeaderMap) -> bool {
+    headers.get(header::ORIGIN).is_none_or(|origin| {
+        origin.to_str().is_ok_and(|origin| {
+            app.config
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+        })
+    })
+}
+
+/// The order, or `None` if there is none of that id.
+async fn order(app: &SharedApp, order_id: &str) -> Result<Option<OrderView>, ApiError> {
+    match find_order_view(app, order_id).await {
+        Ok(order) => Ok(Some(order)),
+        Err(error) if error.status == StatusCode::NOT_FOUND => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Where to send the customer next for `payment`: its redirect to DOKU while it waits
+/// for them there (`Err` if the redirect failed the checks), `None` if there is none.
+fn continuation(app: &SharedApp, payment: &Payment) -> Option<Result<RedirectData, ()>> {
+    let waiting = matches!(
+        payment.status,
+        CheckoutStatus::Pending | CheckoutStatus::AwaitingRedirect
+    );
+    let unchecked = payment.redirect.as_ref().filter(|_| waiting)?;
+    Some(
+        RedirectData::validate(unchecked, &app.config.redirect_policy).map_err(|error| {
+            tracing::warn!(payment_id = %payment.id, %error, "redirect refused");
+        }),
+    )
+}
