@@ -38,6 +38,18 @@ async fn post(proxy: &TestProxy, order_id: &str, fields: &[(&str, &str)]) -> req
         .unwrap()
 }
 
+/// Opens the order's page and sends its form with Budi's details.
+async fn pay_as_budi(proxy: &TestProxy, order_id: &str) -> reqwest::Response {
+    let (_, html) = page(proxy, &format!("/pay/{order_id}")).await;
+    let key = attempt(&html);
+    let fields = [
+        ("first_name", "Budi"),
+        ("email", "budi@example.com"),
+        ("attempt", key.as_str()),
+    ];
+    post(proxy, order_id, &fields).await
+}
+
 /// The attempt key of the page's form.
 fn attempt(html: &str) -> String {
     let (_, fields) = first_form(html);
@@ -195,18 +207,7 @@ async fn a_declined_payment_shows_why_and_offers_to_try_again() {
     let stack = Stack::start(support::sqlite(), StackOptions::default()).await;
     let proxy = &stack.proxy;
     let order_id = proxy.order(40_000).await;
-    let (_, html) = page(proxy, &format!("/pay/{order_id}")).await;
-    let key = attempt(&html);
-    let sent = post(
-        proxy,
-        &order_id,
-        &[
-            ("first_name", "Budi"),
-            ("email", "budi@example.com"),
-            ("attempt", &key),
-        ],
-    )
-    .await;
+    let sent = pay_as_budi(proxy, &order_id).await;
     let back = pay_on_doku(
         &proxy.http,
         &redirect_of(&sent.text().await.unwrap()),
@@ -243,18 +244,7 @@ async fn in_gate_mode_the_page_waits_for_doku_then_sends_the_customer_on() {
         .unwrap();
     let proxy = &stack.proxy;
     let order_id = proxy.order(15_000_000).await;
-    let (_, html) = page(proxy, &format!("/pay/{order_id}")).await;
-    let key = attempt(&html);
-    let sent = post(
-        proxy,
-        &order_id,
-        &[
-            ("first_name", "Budi"),
-            ("email", "budi@example.com"),
-            ("attempt", &key),
-        ],
-    )
-    .await;
+    let sent = pay_as_budi(proxy, &order_id).await;
     // DOKU's form comes by callback: until then, the page asks again by itself.
     let waiting = support::location(&sent);
     let payment_id = waiting.rsplit('=').next().unwrap().to_string();
