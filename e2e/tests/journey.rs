@@ -443,7 +443,7 @@ async fn the_page_form_pays_when_the_widget_never_loads() {
         if text.contains("Payment successful") {
             break text;
         }
-        assert!(text.contains("Payment not confirmed yet"), "{text}");
+        assert!(text.contains("Checking your payment"), "{text}");
         assert!(
             std::time::Instant::now() < deadline,
             "never confirmed: {text}"

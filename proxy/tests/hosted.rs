@@ -205,6 +205,16 @@ async fn the_form_in_the_page_pays_without_the_widget() {
 #[tokio::test]
 async fn a_declined_payment_shows_why_and_offers_to_try_again() {
     let stack = Stack::start(support::sqlite(), StackOptions::default()).await;
+    // The platform's result comes a second after the customer is back.
+    let slow = Faults {
+        callback_delay_ms: 1_000,
+        ..Faults::default()
+    };
+    stack
+        .sandbox
+        .sandbox
+        .set_project_faults(PROJECT_ID, slow)
+        .unwrap();
     let proxy = &stack.proxy;
     let order_id = proxy.order(40_000).await;
     let sent = pay_as_budi(proxy, &order_id).await;
@@ -214,7 +224,21 @@ async fn a_declined_payment_shows_why_and_offers_to_try_again() {
         "success",
     )
     .await;
+    // Until then: checking, asked again by itself without scripts, or by the button.
+    let (_, html) = page(proxy, back.strip_prefix(&proxy.url("")).unwrap()).await;
+    for part in [
+        "Memeriksa pembayaran Anda…",
+        r#"<noscript><meta http-equiv="refresh" content="3"></noscript>"#,
+        "Periksa lagi",
+    ] {
+        assert!(html.contains(part), "{part} in {html}");
+    }
+    let (action, fields) = first_form(&html);
+    let payment_id = back.rsplit('=').next().unwrap();
+    assert_eq!(action, format!("/pay/{order_id}"));
+    assert_eq!(fields, [("payment_id".to_string(), payment_id.to_string())]);
     let html = status_page(proxy, &back, "Pembayaran ditolak").await;
+    assert!(!html.contains("http-equiv"), "final: {html}");
     assert!(html.contains("Kode 20000"), "{html}");
     let (action, fields) = first_form(&html);
     assert_eq!(

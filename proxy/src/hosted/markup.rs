@@ -287,7 +287,7 @@ fn status_card(order: &OrderView, payment: &Payment, locale: Locale) -> String {
         ),
         CheckoutStatus::Created | CheckoutStatus::AwaitingRedirect | CheckoutStatus::Pending => (
             "doku-pending",
-            Msg::PendingTitle,
+            Msg::Checking,
             text(locale, Msg::PendingBody).to_string(),
             again(Msg::CheckAgain, Some(&payment.id)),
         ),
