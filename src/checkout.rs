@@ -5,7 +5,7 @@ use crate::browser::is_webkit_safari;
 use crate::client::{Backend, ClientError, LocalFuture};
 use crate::config::{ConfigError, WidgetConfig};
 use crate::events::{self, Detail, Kind};
-use crate::i18n::{self, Locale, Msg, text};
+use crate::i18n::{self, Locale, Msg};
 use crate::redirect::{Navigator, build_form};
 use crate::return_flow::{self, Timing};
 use crate::screen::{Action, Dom, Screen};
@@ -18,7 +18,6 @@ use leptos::html;
 use leptos::prelude::*;
 use std::cell::{Cell, OnceCell};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::HtmlElement;
@@ -88,11 +87,15 @@ struct Flow {
     mounted: Mounted,
 }
 
-/// The checkout's markup: its root, and its elements, found once it is mounted.
+/// The checkout's markup: its root, and its elements, found (and given the customer's
+/// language) once it is mounted.
 #[derive(Clone)]
 struct Mounted {
     section: NodeRef<html::Section>,
     dom: Rc<OnceCell<Dom>>,
+    locale: Locale,
+    /// Whether the Safari warning shows.
+    safari: bool,
 }
 
 impl Mounted {
@@ -103,14 +106,9 @@ impl Mounted {
         }
         let section = self.section.get_untracked()?;
         let dom = Dom::find(&section)?;
+        Dom::localize(&section, self.locale, self.safari);
         Some(self.dom.get_or_init(|| dom))
     }
-}
-
-/// A prefix unique to each mounted widget, so ids never collide on a page with two.
-fn next_id_prefix() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(1);
-    format!("doku{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Waits `ms` milliseconds.
@@ -543,6 +541,8 @@ pub fn Checkout(
     let mounted = Mounted {
         section: NodeRef::new(),
         dom: Rc::default(),
+        locale,
+        safari,
     };
     let focus = Rc::new(Cell::new(config.focus));
     let flow = Flow {
@@ -583,7 +583,6 @@ pub fn Checkout(
     leptos::task::spawn_local(start.load(given_order));
     let flow = StoredValue::new_local(flow);
 
-    let ids = next_id_prefix();
     let section = mounted.section;
     // The markup below is static; this effect shows the state in it (see `screen`).
     Effect::new(move |shown_before: Option<Stage>| {
@@ -629,30 +628,39 @@ pub fn Checkout(
     let listener = send_wrapper::SendWrapper::new(listener);
     on_cleanup(move || drop(listener));
 
-    // Until the effect's first run: only the progress line shows.
+    // Static: Leptos renders it from HTML. The effect's first run writes the customer's
+    // language into it (`Dom::localize`); until then only the progress line shows.
     view! {
-        <section class="doku" aria-label=text(locale, Msg::WidgetLabel) lang=locale.code() node_ref=section>
+        <section class="doku" node_ref=section>
             <p class="doku-sr-only" role="status" aria-live="polite"></p>
-            <p class="doku-progress">{text(locale, Msg::Loading)}</p>
+            <p class="doku-progress"></p>
             <div class="doku-summary" part="summary" hidden>
-                <p class="doku-label">{text(locale, Msg::Total)}</p>
+                <p class="doku-label"></p>
                 <p class="doku-amount"></p>
                 <p class="doku-description"></p>
-                <p class="doku-muted" hidden>{text(locale, Msg::ConvertedNote)}</p>
+                <p class="doku-muted" hidden></p>
             </div>
             <div class="doku-notice" hidden>
                 <p></p>
-                <button type="button" class="doku-secondary" part="button" hidden>
-                    {text(locale, Msg::TryAgain)}
-                </button>
+                <button type="button" class="doku-secondary" part="button" hidden></button>
             </div>
             <form class="doku-form" novalidate part="form" hidden>
-                <div class="doku-notice doku-warning" role="note" hidden=!safari>
-                    <p class="doku-notice-title">{text(locale, Msg::SafariTitle)}</p>
-                    <p>{text(locale, Msg::SafariBody)}</p>
+                <div class="doku-notice doku-warning" role="note" hidden>
+                    <p class="doku-notice-title"></p>
+                    <p></p>
                 </div>
-                <TextField id=format!("{ids}-name") asked=Asked::FirstName locale/>
-                <TextField id=format!("{ids}-email") asked=Asked::Email locale/>
+                <div class="doku-field">
+                    <label for="doku-name"></label>
+                    <input id="doku-name" type="text" name="text" autocomplete="given-name"
+                        required part="input" aria-invalid="false"/>
+                    <p class="doku-field-error" id="doku-name-error"></p>
+                </div>
+                <div class="doku-field">
+                    <label for="doku-email"></label>
+                    <input id="doku-email" type="email" name="email" autocomplete="email"
+                        required part="input" aria-invalid="false"/>
+                    <p class="doku-field-error" id="doku-email-error"></p>
+                </div>
                 <p class="doku-form-error" role="alert"></p>
                 <button type="submit" class="doku-pay" part="pay-button"></button>
             </form>
@@ -661,36 +669,12 @@ pub fn Checkout(
                 <p></p>
                 <p class="doku-muted">
                     <span class="doku-code"></span>
-                    {text(locale, Msg::PaymentId)}" "
+                    <span class="doku-payment-label"></span>" "
                     <code></code>
                 </p>
                 <button type="button" part="button" class="doku-pay" hidden></button>
             </div>
         </section>
-    }
-}
-
-/// A labelled input with its error message underneath, linked for assistive technology
-/// (the checkout's effect fills in the value and the error). [`Flow::act`] checks it
-/// when the customer leaves it (once something was typed) and, while an error shows,
-/// as they type.
-#[component]
-fn TextField(id: String, asked: Asked, locale: Locale) -> impl IntoView {
-    let (_, label, kind, autocomplete) = asked.describe();
-    view! {
-        <div class="doku-field">
-            <label for=id.clone()>{text(locale, label)}</label>
-            <input
-                id=id.clone()
-                type=kind
-                name=kind
-                autocomplete=autocomplete
-                required=true
-                part="input"
-                aria-invalid="false"
-            />
-            <p class="doku-field-error" id=format!("{id}-error")></p>
-        </div>
     }
 }
 

@@ -173,7 +173,7 @@ impl Screen {
                     error: typed
                         .error
                         .as_ref()
-                        .map(|e| i18n::field_error(locale, asked.describe().0, e)),
+                        .map(|e| i18n::field_error(locale, asked.field(), e)),
                 }
             }),
             card,
@@ -239,7 +239,35 @@ fn set(element: &Element, attribute: &str, value: &str) {
     element.set_attribute(attribute, value).ok();
 }
 
+/// The checkout's fixed texts: which element of its markup says what.
+const TEXTS: [(&str, Msg); 9] = [
+    (".doku-progress", Msg::Loading),
+    (".doku-label", Msg::Total),
+    (".doku-summary .doku-muted", Msg::ConvertedNote),
+    (".doku > .doku-notice > button", Msg::TryAgain),
+    (".doku-notice-title", Msg::SafariTitle),
+    (".doku-warning > p + p", Msg::SafariBody),
+    ("label[for=doku-name]", Msg::FirstName),
+    ("label[for=doku-email]", Msg::Email),
+    (".doku-payment-label", Msg::PaymentId),
+];
+
 impl Dom {
+    /// Writes the fixed texts in `locale` into the checkout's markup under `root`, the
+    /// widget's name and language onto `root`, and shows the Safari warning if `safari`.
+    pub(crate) fn localize(root: &Element, locale: Locale, safari: bool) {
+        set(root, "lang", locale.code());
+        set(root, "aria-label", text(locale, Msg::WidgetLabel));
+        for (selector, msg) in TEXTS {
+            if let Ok(Some(element)) = root.query_selector(selector) {
+                element.set_text_content(Some(text(locale, msg)));
+            }
+        }
+        if let Ok(Some(warning)) = root.query_selector(".doku-warning") {
+            hide(&warning, !safari);
+        }
+    }
+
     /// The elements in the checkout's markup under `root`; `None` if the markup lacks
     /// one (a mistake the browser tests catch).
     pub(crate) fn find(root: &Element) -> Option<Dom> {

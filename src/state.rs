@@ -68,11 +68,11 @@ impl Asked {
     /// Both fields, in the form's order.
     pub const ALL: [Asked; 2] = [Asked::FirstName, Asked::Email];
 
-    /// The contract's field, its label, input type and autocomplete token.
-    pub fn describe(self) -> (Field, Msg, &'static str, &'static str) {
+    /// The contract's field.
+    pub fn field(self) -> Field {
         match self {
-            Asked::FirstName => (Field::FirstName, Msg::FirstName, "text", "given-name"),
-            Asked::Email => (Field::Email, Msg::Email, "email", "email"),
+            Asked::FirstName => Field::FirstName,
+            Asked::Email => Field::Email,
         }
     }
 
@@ -186,7 +186,7 @@ mod tests {
         assert_eq!(Asked::FirstName.parse("  Budi "), Ok("Budi".to_string()));
         assert_eq!(Asked::Email.parse(""), Err(FieldError::Required));
         assert_eq!(
-            Asked::ALL.map(|a| a.describe().0),
+            Asked::ALL.map(Asked::field),
             [Field::FirstName, Field::Email]
         );
     }
