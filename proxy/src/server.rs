@@ -23,6 +23,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeader;
@@ -59,7 +60,13 @@ pub fn router(app: SharedApp) -> Router {
             "/callbacks/ecommpay",
             post(callbacks::receive).layer(DefaultBodyLimit::max(callbacks::MAX_CALLBACK_BYTES)),
         )
-        .route("/pay/{order_id}", get(hosted::show).post(hosted::pay))
+        // The hosted page carries its style: compressed, it reaches a phone sooner.
+        .route(
+            "/pay/{order_id}",
+            get(hosted::show)
+                .post(hosted::pay)
+                .layer(CompressionLayer::new()),
+        )
         .route(
             "/csp-reports",
             post(csp_report).layer(DefaultBodyLimit::max(MAX_CSP_REPORT_BYTES)),

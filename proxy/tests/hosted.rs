@@ -323,6 +323,29 @@ async fn a_payment_of_another_order_is_not_shown() {
 }
 
 #[tokio::test]
+async fn the_page_is_compressed_for_browsers_that_accept_it() {
+    let proxy = TestProxy::start(support::sqlite(), &[]).await;
+    let order_id = proxy.order(15_000_000).await;
+    let path = proxy.url(&format!("/pay/{order_id}"));
+    let plain = proxy.http.get(&path).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap().len();
+    for encoding in ["br", "gzip"] {
+        let response = proxy
+            .http
+            .get(&path)
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        let sent = response.bytes().await.unwrap().len();
+        assert!(sent * 2 < plain, "{encoding}: {sent} of {plain} bytes");
+    }
+    proxy.stop().await;
+}
+
+#[tokio::test]
 async fn safari_visitors_are_warned_above_the_form() {
     let proxy = TestProxy::start(support::sqlite(), &[]).await;
     let order_id = proxy.order(15_000_000).await;
