@@ -269,8 +269,9 @@ fn phone_section(out: &mut String, series: &[Series]) {
         out,
         "The same {} cold loads of each page, with Chromium emulating a slow mobile network (the figures of \
          Lighthouse's simulated \"Slow 4G\": {} ms added round trip, {} kbit/s down, {} kbit/s up). Our widget's files come from the \
-         proxy as their brotli copies, Adyen's bundle from the bench's server as its brotli copy; the pages \
-         themselves are uncompressed. The CPU is not slowed.\n",
+         proxy as their brotli copies and our page (about 10 KB, its style inline) compressed by the proxy; \
+         Adyen's bundle comes from the bench's server as its brotli copy, its page and the plain form (under \
+         1 KB each) uncompressed. The CPU is not slowed.\n",
         browser_timing::LOADS,
         network.latency_ms,
         network.download_bytes_per_s * 8 / 1000,
