@@ -193,6 +193,10 @@ async fn the_form_in_the_page_pays_without_the_widget() {
         "{html}"
     );
     assert!(!html.contains("http-equiv=\"refresh\""), "final: {html}");
+    assert!(
+        !html.contains("performance.mark"),
+        "no form to mark: {html}"
+    );
     // The paid order's page says so, and offers no form.
     let (_, html) = page(proxy, &format!("/pay/{order_id}")).await;
     assert!(

@@ -25,7 +25,8 @@ static STYLE: LazyLock<String> = LazyLock::new(|| {
     format!("{}{widget}", include_str!("../../../style/hosted.css"))
 });
 
-/// Marks the moment the form can be used, as the widget does when it shows its own.
+/// Marks the moment the form can be used, as the widget does when it shows its own
+/// (`doku:interactive`); only the page with the form has it.
 const MARK_SCRIPT: &str = "performance.mark(\"doku:interactive\")";
 
 /// Sends the customer on to DOKU through the form above it.
@@ -140,6 +141,11 @@ pub(super) fn checkout_page(
         }
         _ => head.push_str(WIDGET_FILES),
     }
+    // Right after the form: the moment it can be used.
+    let mark = match content {
+        Content::Form(_) => format!("\n<script>{MARK_SCRIPT}</script>"),
+        _ => String::new(),
+    };
     let inner = match content {
         Content::Form(filled) => form(order, visitor, &filled),
         Content::Notice(msg) => format!(
@@ -160,8 +166,7 @@ pub(super) fn checkout_page(
 <p class="page-lead">{description}</p>
 <div id="doku-checkout" class="doku-checkout" data-proxy-url="{proxy}" data-order-id="{id}" data-locale="{lang}" data-order="{json}"><section class="doku" aria-label="{label}" lang="{lang}">
 {inner}
-</section></div>
-<script>{MARK_SCRIPT}</script>"#,
+</section></div>{mark}"#,
         shop = escape(&app.config.shop_name),
         description = escape(&order.description),
         proxy = escape(&app.config.public_url),
