@@ -38,6 +38,19 @@ async fn post(proxy: &TestProxy, order_id: &str, fields: &[(&str, &str)]) -> req
         .unwrap()
 }
 
+/// Makes the sandbox deliver every callback a second late.
+fn callbacks_a_second_late(stack: &Stack) {
+    let slow = Faults {
+        callback_delay_ms: 1_000,
+        ..Faults::default()
+    };
+    stack
+        .sandbox
+        .sandbox
+        .set_project_faults(PROJECT_ID, slow)
+        .unwrap();
+}
+
 /// Opens the order's page and sends its form with Budi's details.
 async fn pay_as_budi(proxy: &TestProxy, order_id: &str) -> reqwest::Response {
     let (_, html) = page(proxy, &format!("/pay/{order_id}")).await;
@@ -210,15 +223,7 @@ async fn the_form_in_the_page_pays_without_the_widget() {
 async fn a_declined_payment_shows_why_and_offers_to_try_again() {
     let stack = Stack::start(support::sqlite(), StackOptions::default()).await;
     // The platform's result comes a second after the customer is back.
-    let slow = Faults {
-        callback_delay_ms: 1_000,
-        ..Faults::default()
-    };
-    stack
-        .sandbox
-        .sandbox
-        .set_project_faults(PROJECT_ID, slow)
-        .unwrap();
+    callbacks_a_second_late(&stack);
     let proxy = &stack.proxy;
     let order_id = proxy.order(40_000).await;
     let sent = pay_as_budi(proxy, &order_id).await;
@@ -261,15 +266,7 @@ async fn in_gate_mode_the_page_waits_for_doku_then_sends_the_customer_on() {
     };
     let stack = Stack::start(support::sqlite(), options).await;
     // DOKU's redirect arrives after a second.
-    let slow = Faults {
-        callback_delay_ms: 1_000,
-        ..Faults::default()
-    };
-    stack
-        .sandbox
-        .sandbox
-        .set_project_faults(PROJECT_ID, slow)
-        .unwrap();
+    callbacks_a_second_late(&stack);
     let proxy = &stack.proxy;
     let order_id = proxy.order(15_000_000).await;
     let sent = pay_as_budi(proxy, &order_id).await;
