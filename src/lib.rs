@@ -107,9 +107,15 @@ fn mount_configured(
 
 /// Mounts a widget into every element matching [`DECLARED_SELECTOR`] that does not hold
 /// one yet, each configured by its own `data-*` attributes; `stylesheet` is used where
-/// an element names none. Returns handles on the new widgets.
+/// an element names none. Returns how many it mounted (`doku-embed.js` calls it; the
+/// handles stay in Rust: [`mount_all_declared`]).
 #[wasm_bindgen]
-pub fn mount_declared(stylesheet: Option<String>) -> Vec<Widget> {
+pub fn mount_declared(stylesheet: Option<String>) -> u32 {
+    u32::try_from(mount_all_declared(stylesheet.as_deref()).len()).unwrap_or(u32::MAX)
+}
+
+/// [`mount_declared`], returning handles on the new widgets.
+pub fn mount_all_declared(stylesheet: Option<&str>) -> Vec<Widget> {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return Vec::new();
     };
@@ -122,7 +128,7 @@ pub fn mount_declared(stylesheet: Option<String>) -> Vec<Widget> {
         .filter(|element| !element.has_attribute(MOUNTED_MARK))
         .map(|element| {
             let dataset = element.dataset();
-            mount_configured(element, &dataset, stylesheet.as_deref())
+            mount_configured(element, &dataset, stylesheet)
         })
         .collect()
 }

@@ -1495,7 +1495,7 @@ async fn declared_elements_mount_once_and_are_left_as_the_merchant_wrote_them() 
         .unwrap();
     document().body().unwrap().append_child(&element).unwrap();
 
-    let mut widgets = doku_checkout::mount_declared(Some("/default-widget.css".into()));
+    let mut widgets = doku_checkout::mount_all_declared(Some("/default-widget.css"));
     assert_eq!(widgets.len(), 1);
     assert!(
         !element.has_attribute("data-stylesheet"),
@@ -1511,8 +1511,9 @@ async fn declared_elements_mount_once_and_are_left_as_the_merchant_wrote_them() 
         link.get_attribute("href").as_deref(),
         Some("/default-widget.css")
     );
-    assert!(
-        doku_checkout::mount_declared(None).is_empty(),
+    assert_eq!(
+        doku_checkout::mount_declared(None),
+        0,
         "an element holding a widget is not mounted again"
     );
     for widget in &mut widgets {
