@@ -462,3 +462,62 @@ async fn the_page_form_pays_when_the_widget_never_loads() {
     assert_eq!(payments_of(&stack, &order_id).await[0]["status"], "success");
     finish(browser, stack).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_widget_takes_over_the_page_form_without_a_visible_change() {
+    // The page as the proxy renders it (no widget build served), and the same page
+    // once the widget has taken over its form.
+    let options = StackOptions {
+        mode: "payment-page",
+        dist: None,
+        ..StackOptions::default()
+    };
+    let bare = Stack::start(doku_testkit::sqlite(), options).await;
+    let full = stack("payment-page").await;
+    let browser = Browser::start(None).await;
+
+    open_checkout(&bare, &browser, 15_000_000).await;
+    browser
+        .client
+        .find(Locator::Css("#doku-checkout button.doku-pay"))
+        .await
+        .unwrap();
+    let rendered = browser.client.screenshot().await.unwrap();
+
+    open_checkout(&full, &browser, 15_000_000).await;
+    browser.in_widget("button.doku-pay").await;
+    // Once the widget's stylesheet applies in its shadow root.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let color = browser
+            .client
+            .execute(
+                "const root = document.getElementById('doku-checkout').shadowRoot;
+                 return getComputedStyle(root.querySelector('button.doku-pay')).backgroundColor;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if color == "rgb(200, 16, 46)" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "unstyled: {color}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let taken_over = browser.client.screenshot().await.unwrap();
+    if rendered != taken_over {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        std::fs::write(dir.join("page-form.png"), &rendered).unwrap();
+        std::fs::write(dir.join("widget-form.png"), &taken_over).unwrap();
+        panic!(
+            "the page changes when the widget takes over: see {}",
+            dir.display()
+        );
+    }
+    browser.close().await;
+    for stack in [&bare, &full] {
+        assert_eq!(csp_violations(&stack.proxy).await, 0, "no CSP violation");
+    }
+    bare.stop().await;
+    full.stop().await;
+}
