@@ -262,13 +262,16 @@ fn form(order: &OrderView, visitor: &Visitor, filled: &Filled) -> String {
     html
 }
 
-/// The payment's result (or that it is not confirmed yet), as the widget's card shows
-/// it, with the way on: try again after a decline, check again while unconfirmed.
+/// The payment's result (or that it is still being checked), as the widget's card
+/// shows it, with the way on: try again after a decline, check again while pending.
 fn status_card(order: &OrderView, payment: &Payment, locale: Locale) -> String {
     let amount = format_amount(payment.amount, payment.currency, locale);
     let again = |label, payment_id: Option<&str>| {
         let hidden = payment_id
-            .map(|id| format!(r#"<input type="hidden" name="payment_id" value="{id}">"#))
+            .map(|id| {
+                let id = escape(id);
+                format!(r#"<input type="hidden" name="payment_id" value="{id}">"#)
+            })
             .unwrap_or_default();
         format!(
             r#"<form method="get" action="/pay/{order}">{hidden}<button type="submit" class="doku-pay" part="button">{label}</button></form>"#,
