@@ -11,6 +11,7 @@ pub mod description;
 pub mod field;
 pub mod i18n;
 pub mod money;
+pub mod payment_id;
 pub mod problem_code;
 pub mod redirect;
 pub mod status;

@@ -15,6 +15,7 @@ use crate::store::{Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, n
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
+use doku_protocol::payment_id::is_payment_id;
 use doku_protocol::{
     CheckoutStatus, CreateSession, Email, Field, FieldError, FirstName, Locale, Problem,
     ProblemCode, SessionView,
@@ -337,13 +338,6 @@ pub async fn view(
         .await?
         .ok_or_else(not_found)?;
     Ok(Json(session_view(&payment)))
-}
-
-/// Whether `id` has the shape of the payment ids this proxy issues (`pay_…`).
-pub fn is_payment_id(id: &str) -> bool {
-    id.len() <= 64
-        && id.starts_with("pay_")
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// A duration in milliseconds, saturating.

@@ -15,7 +15,7 @@ mod markup;
 pub use markup::{InlineSources, inline_sources};
 
 use crate::api::orders::find_order_view;
-use crate::api::sessions::{self, Attempt, attempt_key, customer_ip, is_payment_id};
+use crate::api::sessions::{self, Attempt, attempt_key, customer_ip};
 use crate::app::SharedApp;
 use crate::extract::ApiPath;
 use crate::pages::order_not_found;
@@ -26,6 +26,7 @@ use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use doku_protocol::i18n::{self, Msg};
+use doku_protocol::payment_id::payment_id_param;
 use doku_protocol::{CheckoutStatus, Email, Field, FirstName, OrderView, RedirectData};
 use markup::{Content, Filled, Visitor, checkout_page};
 use serde::Deserialize;
@@ -43,12 +44,7 @@ pub async fn show(
         return Ok(order_not_found());
     };
     let query = query.unwrap_or_default();
-    let parameter = |wanted: &str| {
-        form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == wanted)
-            .map(|(_, id)| id.into_owned())
-            .filter(|id| is_payment_id(id))
-    };
+    let parameter = |name| payment_id_param(&query, name);
     let of_order = |payment: &Payment| payment.order_id.as_deref() == Some(order.order_id.as_str());
     let content = if let Some(id) = parameter(OPENING) {
         match app.store.payment(&id).await?.filter(of_order) {
