@@ -306,6 +306,13 @@ impl Config {
     pub fn public(&self, path: &str) -> String {
         format!("{}{path}", self.public_url)
     }
+
+    /// Whether a browser's `Origin` is one of [`Config::allowed_origins`].
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+    }
 }
 
 impl fmt::Display for Config {

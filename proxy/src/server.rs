@@ -162,21 +162,13 @@ async fn refuse_foreign_origins(
         .get(header::ORIGIN)
         .and_then(|o| o.to_str().ok());
     match origin {
-        Some(origin)
-            if !app
-                .config
-                .allowed_origins
-                .iter()
-                .any(|allowed| allowed.eq_ignore_ascii_case(origin)) =>
-        {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                ProblemCode::OriginNotAllowed,
-                format!("origin {origin} may not use this checkout API"),
-                Some("Origin"),
-            )
-            .into_response()
-        }
+        Some(origin) if !app.config.allows_origin(origin) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            ProblemCode::OriginNotAllowed,
+            format!("origin {origin} may not use this checkout API"),
+            Some("Origin"),
+        )
+        .into_response(),
         _ => next.run(request).await,
     }
 }

@@ -207,12 +207,9 @@ fn opening(app: &SharedApp, payment: Payment) -> Content {
 /// browser's cross-site post.
 fn same_site(app: &SharedApp, headers: &HeaderMap) -> bool {
     headers.get(header::ORIGIN).is_none_or(|origin| {
-        origin.to_str().is_ok_and(|origin| {
-            app.config
-                .allowed_origins
-                .iter()
-                .any(|allowed| allowed.eq_ignore_ascii_case(origin))
-        })
+        origin
+            .to_str()
+            .is_ok_and(|origin| app.config.allows_origin(origin))
     })
 }
 
