@@ -95,6 +95,16 @@ pub(super) struct Filled {
     pub(super) form_error: Option<Msg>,
 }
 
+impl Filled {
+    /// The form, empty, with `msg` above its button.
+    pub(super) fn failed(msg: Msg) -> Filled {
+        Filled {
+            form_error: Some(msg),
+            ..Filled::default()
+        }
+    }
+}
+
 /// The request's facts the page depends on.
 pub(super) struct Visitor {
     pub(super) locale: Locale,

@@ -27,7 +27,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use doku_protocol::i18n::{self, Msg};
 use doku_protocol::payment_id::payment_id_param;
-use doku_protocol::{CheckoutStatus, Email, Field, FirstName, OrderView, RedirectData};
+use doku_protocol::{
+    CheckoutStatus, Email, Field, FirstName, OrderView, RedirectData, RedirectPolicy,
+};
 use markup::{Content, Filled, Visitor, checkout_page};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -48,7 +50,8 @@ pub async fn show(
     let of_order = |payment: &Payment| payment.order_id.as_deref() == Some(order.order_id.as_str());
     let content = if let Some(id) = parameter(OPENING) {
         match app.store.payment(&id).await?.filter(of_order) {
-            Some(payment) => opening(&app, payment),
+            Some(payment) => opening(payment, &app.config.redirect_policy, now_millis())
+                .unwrap_or_else(|msg| Content::Form(Filled::failed(msg))),
             None => Content::Form(Filled::default()),
         }
     } else {
@@ -100,10 +103,7 @@ pub async fn pay(
     let visitor = Visitor::of(&headers);
     if !same_site(&app, &headers) {
         // Another site's page posted this: show the form, for the customer to send.
-        let filled = Filled {
-            form_error: Some(Msg::GenericError),
-            ..Filled::default()
-        };
+        let filled = Filled::failed(Msg::GenericError);
         return checkout_page(
             &app,
             &order,
@@ -119,15 +119,14 @@ pub async fn pay(
     let (first_name, email, key) = match (first_name, email, key) {
         (Ok(first_name), Ok(email), Ok(key)) => (first_name, email, key),
         (first_name, email, key) => {
-            let message = |field, result: Result<_, _>| {
-                result
-                    .err()
-                    .map(|error| i18n::field_error(locale, field, &error))
-            };
             let filled = Filled {
                 errors: [
-                    message(Field::FirstName, first_name.map(drop)),
-                    message(Field::Email, email.map(drop)),
+                    first_name
+                        .err()
+                        .map(|e| i18n::field_error(locale, Field::FirstName, &e)),
+                    email
+                        .err()
+                        .map(|e| i18n::field_error(locale, Field::Email, &e)),
                 ],
                 form_error: key.is_err().then_some(Msg::GenericError),
                 first_name: form.first_name,
@@ -164,14 +163,11 @@ pub async fn pay(
         let path = format!("/pay/{}?{parameter}={payment_id}", order.order_id);
         Ok(Redirect::to(&path).into_response())
     };
-    match opening(&app, payment) {
-        Content::Waiting(payment_id) => see(OPENING, &payment_id),
-        Content::Status(payment) => see("payment_id", &payment.id),
-        Content::Form(Filled { form_error, .. }) => refused(
-            form_error.unwrap_or(Msg::GenericError),
-            StatusCode::BAD_GATEWAY,
-        ),
-        content => checkout_page(&app, &order, &visitor, content, StatusCode::OK),
+    match opening(payment, &app.config.redirect_policy, now_millis()) {
+        Ok(Content::Waiting(payment_id)) => see(OPENING, &payment_id),
+        Ok(Content::Status(payment)) => see("payment_id", &payment.id),
+        Ok(content) => checkout_page(&app, &order, &visitor, content, StatusCode::OK),
+        Err(msg) => refused(msg, StatusCode::BAD_GATEWAY),
     }
 }
 
@@ -181,24 +177,29 @@ const OPENING: &str = "opening";
 /// How long the page waits for DOKU's redirect before it gives up, as the widget does.
 const REDIRECT_WAIT_MS: i64 = 60_000;
 
-/// The next step of a payment just opened: on to DOKU, its result (the platform may
-/// decline at once), or waiting for DOKU's redirect (Gate), for a while.
-fn opening(app: &SharedApp, payment: Payment) -> Content {
-    match continuation(app, &payment) {
-        Some(Ok(redirect)) => Content::Continue(redirect),
-        Some(Err(())) => Content::Form(Filled {
-            form_error: Some(Msg::RedirectRefused),
-            ..Filled::default()
-        }),
-        None if payment.status.is_final() => Content::Status(Box::new(payment)),
-        None if now_millis() - payment.created_at > REDIRECT_WAIT_MS => {
+/// The next step of a payment just opened, at `now` (Unix ms): on to DOKU through its
+/// redirect (checked against `policy`), its result (the platform may decline at once),
+/// or waiting for DOKU's redirect (Gate), for a while. `Err`: back to the form, with
+/// this message.
+fn opening(payment: Payment, policy: &RedirectPolicy, now: i64) -> Result<Content, Msg> {
+    let waiting = matches!(
+        payment.status,
+        CheckoutStatus::Pending | CheckoutStatus::AwaitingRedirect
+    );
+    match payment.redirect.as_ref().filter(|_| waiting) {
+        Some(unchecked) => match RedirectData::validate(unchecked, policy) {
+            Ok(redirect) => Ok(Content::Continue(redirect)),
+            Err(error) => {
+                tracing::warn!(payment_id = %payment.id, %error, "redirect refused");
+                Err(Msg::RedirectRefused)
+            }
+        },
+        None if payment.status.is_final() => Ok(Content::Status(Box::new(payment))),
+        None if now - payment.created_at > REDIRECT_WAIT_MS => {
             tracing::warn!(payment_id = %payment.id, "DOKU's redirect did not arrive in time");
-            Content::Form(Filled {
-                form_error: Some(Msg::PlatformUnavailable),
-                ..Filled::default()
-            })
+            Err(Msg::PlatformUnavailable)
         }
-        None => Content::Waiting(payment.id),
+        None => Ok(Content::Waiting(payment.id)),
     }
 }
 
@@ -222,17 +223,52 @@ async fn order(app: &SharedApp, order_id: &str) -> Result<Option<OrderView>, Api
     }
 }
 
-/// Where to send the customer next for `payment`: its redirect to DOKU while it waits
-/// for them there (`Err` if the redirect failed the checks), `None` if there is none.
-fn continuation(app: &SharedApp, payment: &Payment) -> Option<Result<RedirectData, ()>> {
-    let waiting = matches!(
-        payment.status,
-        CheckoutStatus::Pending | CheckoutStatus::AwaitingRedirect
-    );
-    let unchecked = payment.redirect.as_ref().filter(|_| waiting)?;
-    Some(
-        RedirectData::validate(unchecked, &app.config.redirect_policy).map_err(|error| {
-            tracing::warn!(payment_id = %payment.id, %error, "redirect refused");
-        }),
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_payment as payment;
+    use doku_protocol::UncheckedRedirect;
+
+    fn policy() -> RedirectPolicy {
+        RedirectPolicy {
+            allowed_hosts: vec!["paymentpage.ecommpay.com".into()],
+        }
+    }
+
+    fn redirect_to(url: &str) -> Option<UncheckedRedirect> {
+        Some(UncheckedRedirect {
+            method: "GET".into(),
+            url: url.into(),
+            body: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn a_payment_just_opened_goes_on_to_doku_when_its_redirect_passes() {
+        let mut pending = payment(CheckoutStatus::Pending);
+        pending.redirect = redirect_to("https://paymentpage.ecommpay.com/payment?a=1");
+        let next = opening(pending.clone(), &policy(), 0);
+        assert!(matches!(next, Ok(Content::Continue(_))));
+        pending.redirect = redirect_to("https://evil.example/payment");
+        let next = opening(pending, &policy(), 0);
+        assert!(matches!(next, Err(Msg::RedirectRefused)));
+    }
+
+    #[test]
+    fn without_a_redirect_it_waits_a_minute_then_gives_up() {
+        let mut opened = payment(CheckoutStatus::AwaitingRedirect);
+        opened.created_at = 1_000;
+        let waiting = opening(opened.clone(), &policy(), 1_000 + REDIRECT_WAIT_MS);
+        assert!(matches!(waiting, Ok(Content::Waiting(id)) if id == "pay_x"));
+        let late = opening(opened, &policy(), 1_001 + REDIRECT_WAIT_MS);
+        assert!(matches!(late, Err(Msg::PlatformUnavailable)));
+    }
+
+    #[test]
+    fn a_final_payment_shows_its_result_even_with_a_redirect() {
+        let mut declined = payment(CheckoutStatus::Decline);
+        declined.redirect = redirect_to("https://paymentpage.ecommpay.com/payment");
+        let next = opening(declined, &policy(), i64::MAX);
+        assert!(matches!(next, Ok(Content::Status(payment)) if payment.id == "pay_x"));
+    }
 }

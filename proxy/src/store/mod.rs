@@ -14,6 +14,9 @@ mod reports;
 
 pub use callbacks::{CallbackOutcome, CallbackRecord};
 pub use orders::{NewOrder, Order};
+/// A purchase for tests elsewhere in the crate (`payments::tests::payment`).
+#[cfg(test)]
+pub(crate) use payments::tests::payment as test_payment;
 pub use payments::{
     Customer, Inserted, Mode, NewPayment, Payment, PaymentKind, PayoutAccount, Schedule,
     StatusUpdate,

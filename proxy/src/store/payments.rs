@@ -570,7 +570,7 @@ pub(super) fn redirect_json(
 }
 
 #[cfg(test)]
-pub(in crate::store) mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::NewOrder;
     use doku_protocol::{Kyc, OrderAmount};
@@ -586,7 +586,7 @@ pub(in crate::store) mod tests {
     }
 
     /// A Gate purchase for `ord_x` in `status`.
-    pub(in crate::store) fn payment(status: CheckoutStatus) -> Payment {
+    pub(crate) fn payment(status: CheckoutStatus) -> Payment {
         Payment {
             id: "pay_x".into(),
             kind: PaymentKind::Purchase,
