@@ -18,6 +18,17 @@ async fn stack(mode: &'static str) -> Stack {
     Stack::start(doku_testkit::sqlite(), options).await
 }
 
+/// A Payment Page stack whose proxy serves no widget build: its hosted page has only
+/// its own form.
+async fn stack_without_widget() -> Stack {
+    let options = StackOptions {
+        mode: "payment-page",
+        dist: None,
+        ..StackOptions::default()
+    };
+    Stack::start(doku_testkit::sqlite(), options).await
+}
+
 /// The payments the proxy holds for `order_id`.
 async fn payments_of(stack: &Stack, order_id: &str) -> Vec<Value> {
     let mut payments = stack.proxy.payments("").await;
@@ -399,12 +410,7 @@ async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_form_pays_when_the_widget_never_loads() {
     // No widget build to serve: the hosted page's own form is all the customer has.
-    let options = StackOptions {
-        mode: "payment-page",
-        dist: None,
-        ..StackOptions::default()
-    };
-    let stack = Stack::start(doku_testkit::sqlite(), options).await;
+    let stack = stack_without_widget().await;
     let browser = Browser::start(None).await;
     let order_id = open_checkout(&stack, &browser, 15_000_000).await;
     let find = |css: &'static str| browser.client.find(Locator::Css(css));
@@ -467,12 +473,7 @@ async fn the_page_form_pays_when_the_widget_never_loads() {
 async fn the_widget_takes_over_the_page_form_without_a_visible_change() {
     // The page as the proxy renders it (no widget build served), and the same page
     // once the widget has taken over its form.
-    let options = StackOptions {
-        mode: "payment-page",
-        dist: None,
-        ..StackOptions::default()
-    };
-    let bare = Stack::start(doku_testkit::sqlite(), options).await;
+    let bare = stack_without_widget().await;
     let full = stack("payment-page").await;
     let browser = Browser::start(None).await;
 
