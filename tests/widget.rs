@@ -479,6 +479,30 @@ async fn the_summary_and_form_render_in_a_shadow_root_in_indonesian() {
         );
     }
     assert_eq!(fixture.text("label[for$='-name']"), "Nama depan");
+    // Every fixed text is in the customer's language, in its place (also the hidden ones).
+    for (selector, expected) in [
+        ("section > p:nth-child(2)", "Memuat pesanan Anda…"),
+        ("[part=summary] > p:first-child", "Total"),
+        (
+            "[part=summary] > p:last-child",
+            "DOKU menagih dalam rupiah: jumlah ini dikonversi ke IDR dan dibulatkan ke 1.000,00 IDR.",
+        ),
+        ("section > div:not([part]) > button", "Coba lagi"),
+        (
+            "form > [role=note] > p:first-child",
+            "Membayar dari Safari?",
+        ),
+        ("label[for$='-email']", "Email"),
+        ("[part=result] > p:nth-of-type(2)", "ID pembayaran "),
+    ] {
+        assert_eq!(fixture.text(selector), expected, "{selector}");
+    }
+    assert!(
+        fixture
+            .text("form > [role=note] > p:last-child")
+            .starts_with("Safari mungkin tidak membuka"),
+        "the Safari warning's body"
+    );
     assert_eq!(
         fixture
             .find("section.doku")
