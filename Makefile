@@ -19,7 +19,7 @@ WASM := --target wasm32-unknown-unknown
 help:
 	@echo "make demo   install what is missing, build the widget, serve the demo shop on http://127.0.0.1:8080"
 	@echo "make test   install what is missing and run every check and test"
-	@echo "steps:      setup lint test-native test-browser test-scripts build size-check test-e2e"
+	@echo "steps:      setup lint test-scripts build size-check test-native (with e2e) test-browser; test-e2e alone"
 	@echo "measures:   size bench (writes BENCHMARKS.md)"
 	@echo "endurance:  fuzz (FUZZ_SECONDS per target) soak (SOAK_SECONDS of steady load)"
 
@@ -29,7 +29,10 @@ setup:
 demo: setup build
 	scripts/demo.sh
 
-test: setup lint test-native test-browser test-scripts build size-check test-e2e
+# One `cargo test --workspace` runs the native tests and the end-to-end ones, so every
+# dependency is built once, with one set of features (cargo picks features per command:
+# `-p doku-e2e` alone rebuilt about half of them differently). It needs dist/ first.
+test: setup lint test-scripts build size-check test-native test-browser
 
 lint: fmt-check clippy
 
@@ -40,8 +43,9 @@ clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy $(WASM) -p doku-checkout -p doku-protocol --all-targets -- -D warnings
 
+# Includes the end-to-end tests (doku-e2e), which need `make build` first.
 test-native:
-	scripts/with-postgres.sh cargo test --workspace --exclude doku-e2e
+	scripts/with-postgres.sh cargo test --workspace
 
 test-browser:
 	cargo test $(WASM) -p doku-checkout --test '*'
@@ -63,10 +67,12 @@ size: setup build
 	node scripts/size.mjs --compare
 	node scripts/wasm-breakdown.mjs
 
-# The secrets scan runs the doku-proxy binary as merchants do.
+# The end-to-end tests alone (make test runs them in test-native). The secrets scan runs
+# the doku-proxy binary as merchants do, which the first command builds as test-native
+# does, with the workspace's features.
 test-e2e:
-	cargo build -p doku-proxy
-	cargo test -p doku-e2e
+	cargo test --workspace --no-run
+	cargo test --workspace --test journey --test secrets
 
 # Size, time to interactive, click to navigation and proxy load beside the alternatives;
 # writes BENCHMARKS.md.

@@ -21,10 +21,10 @@ use std::process::{Child, Command, Stdio};
 /// The secrets: this test's project key and API key, and the demo's project key.
 const SECRETS: [&str; 3] = [SECRET, API_KEY, "sandbox-demo-secret"];
 
-/// The `doku-proxy` binary next to this test's (`cargo build -p doku-proxy`; `make
-/// test-e2e` builds it), refused if any source it is built from is newer: the scan must
-/// not look at a stale one. (Building it from here would rebuild shared dependencies
-/// with other features on every run.)
+/// The `doku-proxy` binary next to this test's, which `cargo test --workspace` builds
+/// before it runs any test (`make test-native`, `make test-e2e`), refused if any source
+/// it is built from is newer: the scan must not look at a stale one. (Building it from
+/// here would rebuild shared dependencies with other features on every run.)
 fn proxy_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let binary = exe
@@ -36,7 +36,7 @@ fn proxy_binary() -> PathBuf {
         .and_then(|m| m.modified())
         .unwrap_or_else(|_| {
             panic!(
-                "{} is missing: run `cargo build -p doku-proxy` first",
+                "{} is missing: run `cargo test --workspace --no-run` first",
                 binary.display()
             )
         });
@@ -56,7 +56,7 @@ fn proxy_binary() -> PathBuf {
     {
         if std::fs::metadata(&path).and_then(|m| m.modified()).unwrap() > built {
             panic!(
-                "{} is older than {}: run `cargo build -p doku-proxy` first",
+                "{} is older than {}: run `cargo test --workspace --no-run` first",
                 binary.display(),
                 path.display()
             );
