@@ -15,10 +15,15 @@ use support::{PROJECT_ID, Stack, StackOptions, TestProxy, eventually, first_form
 
 /// The hosted checkout of `order_id` as an Indonesian browser gets it.
 async fn page(proxy: &TestProxy, path: &str) -> (u16, String) {
+    page_with(proxy, path, ("accept-language", "id-ID,id;q=0.9,en;q=0.8")).await
+}
+
+/// The page at `path`, asked for with one request header.
+async fn page_with(proxy: &TestProxy, path: &str, (name, value): (&str, &str)) -> (u16, String) {
     let response = proxy
         .http
         .get(proxy.url(path))
-        .header("accept-language", "id-ID,id;q=0.9,en;q=0.8")
+        .header(name, value)
         .send()
         .await
         .unwrap();
@@ -351,16 +356,9 @@ async fn safari_visitors_are_warned_above_the_form() {
     let proxy = TestProxy::start(support::sqlite(), &[]).await;
     let order_id = proxy.order(15_000_000).await;
     let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
-    let html = proxy
-        .http
-        .get(proxy.url(&format!("/pay/{order_id}")))
-        .header("user-agent", safari)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (status, html) =
+        page_with(&proxy, &format!("/pay/{order_id}"), ("user-agent", safari)).await;
+    assert_eq!(status, 200, "{html}");
     assert!(
         html.contains(r#"<div class="doku-notice doku-warning" role="note"><p class="doku-notice-title">Paying from Safari?</p>"#),
         "{html}"
