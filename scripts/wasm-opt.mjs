@@ -7,8 +7,11 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 
-/// The release build's second pass: -Oz again until the module stops shrinking.
-export const SECOND_PASS = ["-Oz", "--converge"];
+/// The release build's second pass: -Oz, then twice the control flow taken apart and
+/// rebuilt (flatten + rereloop: binaryen's relooper finds a smaller structure for the
+/// branches LLVM laid out) and -Oz, until the module stops shrinking. Measured on the
+/// widget: first paint 68,315 -> 67,725 bytes gzip; once gave 68,034, three times 67,759.
+export const SECOND_PASS = ["-Oz", "--flatten", "--rereloop", "-Oz", "--flatten", "--rereloop", "-Oz", "--converge"];
 
 /// The features trunk enables, from index.html.
 function features() {

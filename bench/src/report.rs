@@ -93,8 +93,9 @@ fn size_section(out: &mut String, size: &Value, adyen_version: &str) {
         out,
         "`make size`: the release build (`scripts/build-widget.sh`: `trunk build --release` with opt-level z, \
          LTO, std rebuilt without panic messages on the nightly in `scripts/widget-release.env`, \
-         wasm-opt -Oz, JS minified by esbuild) measured raw, gzip -9 and brotli (quality 11). The peer is what a merchant ships to \
-         offer DOKU with Adyen Web {}: `AdyenCheckout` + `Doku` + `Redirect` and its CSS, bundled and \
+         wasm-opt -Oz twice, the second time with its control flow rebuilt (flatten, rereloop), JS \
+         minified by esbuild) measured raw, gzip -9 and brotli (quality 11). The peer is what a merchant \
+         ships to offer DOKU with Adyen Web {}: `AdyenCheckout` + `Doku` + `Redirect` and its CSS, bundled and \
          minified by esbuild.\n",
         adyen_version
     );
