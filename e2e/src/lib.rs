@@ -1,9 +1,11 @@
-//! What the end-to-end tests share: the release build, and a headless Chromium driven
-//! through chromedriver on a loopback port of its own. The servers come from
-//! `doku-testkit`.
+//! What the end-to-end tests share: the release build, a headless Chromium driven
+//! through chromedriver on a loopback port of its own, and a merchant's site that embeds
+//! the widget. The proxy and the sandbox come from `doku-testkit`.
 
+mod merchant_site;
 mod recorder;
 
+pub use merchant_site::MerchantSite;
 pub use recorder::{Exchange, Recorder};
 
 use doku_testkit::free_port;

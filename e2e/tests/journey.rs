@@ -4,7 +4,7 @@
 // Test helpers may unwrap like the tests themselves: a panic is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use doku_e2e::{Browser, csp_violations, release_dist};
+use doku_e2e::{Browser, MerchantSite, csp_violations, release_dist};
 use doku_testkit::{Stack, StackOptions};
 use fantoccini::Locator;
 use serde_json::Value;
@@ -100,6 +100,40 @@ async fn payment_page_success_and_decline() {
     assert!(result.contains("Payment declined"), "{result}");
     assert!(result.contains("Code 20000"), "{result}");
 
+    finish(browser, stack).await;
+}
+
+/// The README's integration: the merchant's own page, on another origin than the proxy,
+/// holds the widget's element and its script tag. The widget's files and the checkout API
+/// answer that origin (it is in `--allowed-origins`), and DOKU sends the customer back
+/// to the merchant's page, where the widget shows the result.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
+    let site = MerchantSite::start().await;
+    let options = StackOptions {
+        dist: Some(release_dist()),
+        proxy_flags: vec![format!("--allowed-origins={}", site.origin())],
+        ..StackOptions::default()
+    };
+    let stack = Stack::start(doku_testkit::sqlite(), options).await;
+    let browser = Browser::start(None).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    let page = site.checkout_url(&stack.proxy.url(""), &order_id);
+    browser.client.goto(&page).await.unwrap();
+    browser.pay("Budi", "budi@example.com").await;
+    browser.press_on_doku("success").await;
+    let back = browser
+        .url_where("the merchant's page again", |url| {
+            url.starts_with(site.origin())
+        })
+        .await;
+    let result = browser.result().await;
+    assert!(result.contains("Payment successful"), "{back}: {result}");
+    let payments = payments_of(&stack, &order_id).await;
+    assert_eq!(
+        (payments.len(), payments[0]["status"].as_str()),
+        (1, Some("success"))
+    );
     finish(browser, stack).await;
 }
 

@@ -1,6 +1,6 @@
 //! The HTTP server: routes, the protections every response gets (security headers, a
-//! strict Content-Security-Policy, body limits, timeouts, CORS for the checkout API),
-//! and serving with the reconciler alongside.
+//! strict Content-Security-Policy, body limits, timeouts, CORS for the checkout API and
+//! the widget's files), and serving with the reconciler alongside.
 
 use crate::api::{callbacks, orders, payouts, reports, sessions};
 use crate::app::SharedApp;
@@ -78,8 +78,13 @@ pub fn router(app: SharedApp) -> Router {
             .route("/demo/orders", post(pages::demo_order));
     }
     let headers = SecurityHeaders::new(&app);
-    routes
+    // A merchant's page on another origin loads the widget's script and wasm in CORS
+    // mode: the allowed origins may read them, as they may call the checkout API.
+    let assets = Router::new()
         .fallback_service(widget_assets(&app.config.dist_dir))
+        .layer(cors(&app));
+    routes
+        .fallback_service(assets)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), count_requests))
         .layer(middleware::from_fn_with_state(headers, security_headers))
@@ -132,7 +137,7 @@ pub async fn serve(
     result
 }
 
-/// CORS for the checkout API: the configured origins only.
+/// CORS for the checkout API and the widget's files: the configured origins only.
 fn cors(app: &SharedApp) -> CorsLayer {
     let origins: Vec<HeaderValue> = app
         .config

@@ -792,6 +792,36 @@ async fn browsers_from_foreign_origins_are_refused() {
     proxy.stop().await;
 }
 
+/// A merchant's page on an allowed origin loads the widget's files in CORS mode (module
+/// scripts and the wasm's fetch); others get the files without the header, so their
+/// browsers do not run them.
+#[tokio::test]
+async fn the_widget_files_answer_the_allowed_origins() {
+    let proxy = TestProxy::start(support::sqlite(), &[]).await;
+    let file = |origin: &'static str| {
+        proxy
+            .http
+            .get(proxy.url("/index.html"))
+            .header("Origin", origin)
+            .send()
+    };
+    let allowed = file(SHOP_ORIGIN).await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        SHOP_ORIGIN
+    );
+    let foreign = file("https://evil.example").await.unwrap();
+    assert_eq!(foreign.status(), 200);
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    proxy.stop().await;
+}
+
 #[tokio::test]
 async fn payments_are_reported_as_json_and_csv() {
     for proxy in proxies().await {

@@ -1,0 +1,84 @@
+//! A merchant's own site on a loopback origin of its own: a checkout page that embeds the
+//! proxy's widget the way the README shows, its element and its one script tag from the
+//! proxy's origin. The proxy must list the site's origin in `--allowed-origins`.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use doku_proxy::pages::escape;
+use std::collections::HashMap;
+use tokio::sync::oneshot;
+
+/// The running site; stops when dropped.
+pub struct MerchantSite {
+    origin: String,
+    _stop: oneshot::Sender<()>,
+}
+
+impl MerchantSite {
+    /// Starts the site on a free loopback port.
+    pub async fn start() -> MerchantSite {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let origin = format!("http://{}", listener.local_addr().expect("local address"));
+        let router = Router::new()
+            .route("/checkout", get(checkout_page))
+            .with_state(origin.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            // Every response written at once, as the proxy writes its own.
+            axum::serve(doku_proxy::server::immediate_writes(listener), router)
+                .with_graceful_shutdown(async {
+                    stopped.await.ok();
+                })
+                .await
+                .ok();
+        });
+        MerchantSite {
+            origin,
+            _stop: stop,
+        }
+    }
+
+    /// The site's origin (`http://127.0.0.1:port`).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The checkout page for `order_id`, embedding the widget of the proxy at `proxy`
+    /// (its base URL).
+    pub fn checkout_url(&self, proxy: &str, order_id: &str) -> String {
+        checkout_url(&self.origin, proxy, order_id)
+    }
+}
+
+fn checkout_url(origin: &str, proxy: &str, order_id: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("proxy", proxy)
+        .append_pair("order", order_id)
+        .finish();
+    format!("{origin}/checkout?{query}")
+}
+
+/// The page: a heading, the widget's element (DOKU sends the customer back to this same
+/// page) and the widget's script, nothing else (no preloads, no form of its own, no
+/// Content-Security-Policy).
+async fn checkout_page(
+    State(origin): State<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Html<String> {
+    let value = |name: &str| query.get(name).map_or("", String::as_str);
+    let (proxy, order) = (value("proxy"), value("order"));
+    let back = escape(&checkout_url(&origin, proxy, order));
+    let (proxy, order) = (escape(proxy), escape(order));
+    Html(format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Checkout</title>\n</head>\n<body>\n<h1>Checkout</h1>\n\
+         <div id=\"doku-checkout\" data-proxy-url=\"{proxy}\" data-order-id=\"{order}\" \
+         data-return-url=\"{back}\"></div>\n\
+         <script type=\"module\" src=\"{proxy}/doku-embed.js\"></script>\n</body>\n</html>\n"
+    ))
+}
