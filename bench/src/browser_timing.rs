@@ -1,9 +1,9 @@
-//! Time to interactive (cold loads of ours, Adyen's and a plain form, each in a fresh
-//! headless Chromium) and click to navigation (ours, against the local proxy).
+//! Time to interactive (cold loads of ours, on the hosted page and on a merchant's page,
+//! Adyen's and a plain form, each in a fresh headless Chromium) and click to navigation (ours, against the local proxy).
 
 use crate::pages::Pages;
 use crate::stats::Series;
-use doku_e2e::{Browser, NetworkConditions, release_dist};
+use doku_e2e::{Browser, MerchantSite, NetworkConditions, release_dist};
 use doku_testkit::{Stack, StackOptions};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -49,10 +49,12 @@ pub async fn time_to_interactive(
     root: &std::path::Path,
     network: Option<NetworkConditions>,
 ) -> Vec<Series> {
+    let site = MerchantSite::start().await;
     let stack = Stack::start(
         doku_testkit::sqlite(),
         StackOptions {
             dist: Some(release_dist()),
+            proxy_flags: vec![format!("--allowed-origins={}", site.origin())],
             ..StackOptions::default()
         },
     )
@@ -66,6 +68,11 @@ pub async fn time_to_interactive(
         (
             "ours (DOKU checkout, the page's form)",
             stack.proxy.url(&format!("/pay/{order_id}")),
+            mark("doku:interactive", 0),
+        ),
+        (
+            "ours, the widget on a merchant's page (its one script tag)",
+            site.checkout_url(&stack.proxy.url(""), &order_id),
             mark("doku:interactive", 0),
         ),
         (
