@@ -47,17 +47,31 @@ function keyName(property) {
   return property.key.type === "Identifier" ? property.key.name : property.key.value;
 }
 
-/// The names `loader` (a module's source) imports from other modules; `*` for a
-/// namespace import, which may use any of them.
+/// The names `loader` (a module's source) imports from other modules, statically or as
+/// the properties it destructures from a dynamic import
+/// (`const { a, default: b } = await import(...)`); `*` for a namespace import or any
+/// other use of a dynamic import, which may use any of them.
 function importedNames(loader) {
   const names = new Set();
-  for (const statement of parse(loader).body) {
+  const ast = parse(loader);
+  for (const statement of ast.body) {
     if (statement.type !== "ImportDeclaration") continue;
     for (const specifier of statement.specifiers) {
       const kinds = { ImportSpecifier: specifier.imported?.name, ImportDefaultSpecifier: "default" };
       names.add(kinds[specifier.type] ?? "*");
     }
   }
+  const destructured = new Set();
+  walk(ast, (node) => {
+    if (node.type !== "VariableDeclarator" || node.id.type !== "ObjectPattern") return;
+    const imported = node.init?.type === "AwaitExpression" ? node.init.argument : node.init;
+    if (imported?.type !== "ImportExpression") return;
+    destructured.add(imported);
+    for (const property of node.id.properties) names.add(keyName(property) ?? "*");
+  });
+  walk(ast, (node) => {
+    if (node.type === "ImportExpression" && !destructured.has(node)) names.add("*");
+  });
   return names;
 }
 

@@ -101,6 +101,19 @@ test("a class the loader imports (by name or all at once), or the glue uses, is 
 
   const everything = dropUnused(GLUE, `import * as glue from "./glue.js";`);
   assert.deepEqual(everything.dropped, []);
+
+  const named = dropUnused(GLUE, `const { Stream: S } = await import("./glue.js");`);
+  assert.deepEqual(named.dropped, []);
+  const whole = dropUnused(GLUE, `const glue = await import("./glue.js");`);
+  assert.deepEqual(whole.dropped, []);
+  const rest = dropUnused(GLUE, `const { quadruple, ...others } = await import("./glue.js");`);
+  assert.deepEqual(rest.dropped, []);
+});
+
+test("a loader's dynamic import keeps only the names it destructures", () => {
+  const { dropped, exports } = dropUnused(GLUE, `const { default: init, quadruple } = await import("./glue.js");`);
+  assert.deepEqual(dropped, ["Stream"]);
+  assert.deepEqual([...exports], ["quadruple"]);
 });
 
 test("a glue that does not match the wasm fails the build", () => {

@@ -120,6 +120,21 @@ async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
     let order_id = stack.proxy.order(15_000_000).await;
     let page = site.checkout_url(&stack.proxy.url(""), &order_id);
     browser.client.goto(&page).await.unwrap();
+    browser.in_widget("button.doku-pay").await;
+    // doku-embed.js asks for the wasm and the stylesheet before it imports the glue,
+    // instead of the glue asking for the wasm once it has arrived itself.
+    let early = browser
+        .client
+        .execute(
+            "const start = (path) => performance.getEntriesByType('resource')
+                .find(e => new URL(e.name).pathname === path).startTime;
+             const glue = start('/doku-checkout.js');
+             return ['/doku-checkout_bg.wasm', '/doku-checkout.css'].map(path => start(path) <= glue);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(early, serde_json::json!([true, true]));
     browser.pay("Budi", "budi@example.com").await;
     browser.press_on_doku("success").await;
     let back = browser
@@ -405,7 +420,7 @@ async fn the_widget_is_served_compressed_to_browsers_that_accept_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() {
+async fn the_hosted_page_hands_over_the_order_and_fetches_the_widget_files_once() {
     let stack = stack("payment-page").await;
     let browser = Browser::start(None).await;
     open_checkout(&stack, &browser, 15_000_000).await;
@@ -413,8 +428,9 @@ async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() 
     let seen = browser
         .client
         .execute(
-            "const fetched = performance.getEntriesByType('resource')
-                .filter(e => new URL(e.name).pathname === '/doku-checkout.css').length;
+            "const fetched = ['/doku-checkout.css', '/doku-checkout_bg.wasm', '/doku-checkout.js']
+                .map(path => performance.getEntriesByType('resource')
+                    .filter(e => new URL(e.name).pathname === path).length);
              const root = document.getElementById('doku-checkout').shadowRoot;
              const pay = getComputedStyle(root.querySelector('button.doku-pay')).backgroundColor;
              const page = [...document.styleSheets].map(s => s.href ? new URL(s.href).pathname : 'inline');
@@ -425,8 +441,9 @@ async fn the_hosted_page_hands_over_the_order_and_fetches_the_stylesheet_once() 
         .unwrap();
     assert_eq!(
         seen,
-        serde_json::json!([1, "rgb(200, 16, 46)", ["inline"]]),
-        "one fetch (the preload) serves the shadow root's link; the page's own style is inline"
+        serde_json::json!([[1, 1, 1], "rgb(200, 16, 46)", ["inline"]]),
+        "one fetch each (the page's preloads) serves the shadow root's link, the wasm and the \
+         glue; the page's own style is inline"
     );
     let orders_asked = browser
         .client
