@@ -3,16 +3,34 @@
 //   <script type="module" src="https://pay.example.com/doku-embed.js"></script>
 // and may then call window.DokuCheckout.mount(element, { proxyUrl, orderId, ... }).
 //
-// The wasm and the stylesheet are asked for at once, beside the glue. With a static
-// import, this file would run only once the glue had arrived; the glue would then ask for
-// the wasm, and the widget for its stylesheet once mounted: a round trip more each on a
-// phone's network. Where the page preloads them already (the proxy's hosted page), the
-// browser hands over the preloaded responses.
+// What the widget needs is asked for at once, beside the glue. With a static import,
+// this file would run only once the glue had arrived; the glue would then ask for the
+// wasm, and the widget for its stylesheet and its order once running: a round trip more
+// each on a phone's network. Where the page preloads them already (the proxy's hosted
+// page), the browser hands over the preloaded responses.
+const DECLARED = "#doku-checkout, [data-doku-checkout]";
 const file = (name) => new URL(name, import.meta.url).href;
+const preload = (href, as) => {
+  const link = Object.assign(document.createElement("link"), { rel: "preload", as, href });
+  // The widget fetches in CORS mode; a preload is only handed over to a request like it.
+  if (as === "fetch") link.crossOrigin = "anonymous";
+  document.head.append(link);
+};
+
 const stylesheet = file("doku-checkout.css");
 const wasm = fetch(file("doku-checkout_bg.wasm"));
-const preload = Object.assign(document.createElement("link"), { rel: "preload", as: "style", href: stylesheet });
-document.head.append(preload);
+preload(stylesheet, "style");
+// Each declared widget's order (the widget's own first request, GET
+// /api/checkout/orders/{id} from its proxy), where the widget would accept its settings
+// (src/config.rs: the proxy an http(s) URL or a path, the order id letters, digits, _
+// and -) and the page hands over no order (data-order).
+for (const element of document.querySelectorAll(DECLARED)) {
+  const { proxyUrl = "", orderId = "", order } = element.dataset;
+  const [proxy, id] = [proxyUrl.trim(), orderId.trim()];
+  if (order !== undefined || !/^[\w-]{1,64}$/.test(id) || !/^(https?:\/\/|\/(?!\/))\S*$/i.test(proxy)) continue;
+  const base = new URL(proxy, document.baseURI);
+  preload(`${base.origin}${base.pathname.replace(/\/+$/, "")}/api/checkout/orders/${id}`, "fetch");
+}
 
 const { default: init, mount, mount_declared } = await import("./doku-checkout.js");
 await init({ module_or_path: wasm });

@@ -121,20 +121,23 @@ async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
     let page = site.checkout_url(&stack.proxy.url(""), &order_id);
     browser.client.goto(&page).await.unwrap();
     browser.in_widget("button.doku-pay").await;
-    // doku-embed.js asks for the wasm and the stylesheet before it imports the glue,
-    // instead of the glue asking for the wasm once it has arrived itself.
+    // doku-embed.js asks for the wasm, the stylesheet and the order before it imports the
+    // glue, instead of the glue asking for the wasm once it has arrived itself, and so on;
+    // the widget takes the preloaded order rather than asking again.
     let early = browser
         .client
         .execute(
-            "const start = (path) => performance.getEntriesByType('resource')
-                .find(e => new URL(e.name).pathname === path).startTime;
-             const glue = start('/doku-checkout.js');
-             return ['/doku-checkout_bg.wasm', '/doku-checkout.css'].map(path => start(path) <= glue);",
-            vec![],
+            "const requests = (path) => performance.getEntriesByType('resource')
+                .filter(e => new URL(e.name).pathname === path);
+             const glue = requests('/doku-checkout.js')[0].startTime;
+             return [
+                 '/doku-checkout_bg.wasm', '/doku-checkout.css', `/api/checkout/orders/${arguments[0]}`,
+             ].map(path => requests(path).map(e => e.startTime <= glue));",
+            vec![serde_json::json!(order_id)],
         )
         .await
         .unwrap();
-    assert_eq!(early, serde_json::json!([true, true]));
+    assert_eq!(early, serde_json::json!([[true], [true], [true]]));
     browser.pay("Budi", "budi@example.com").await;
     browser.press_on_doku("success").await;
     let back = browser
