@@ -8,6 +8,8 @@
 // wasm, and the widget for its stylesheet and its order once running: a round trip more
 // each on a phone's network. Where the page preloads them already (the proxy's hosted
 // page), the browser hands over the preloaded responses.
+
+// The elements mount_declared mounts into (src/lib.rs, DECLARED_SELECTOR).
 const DECLARED = "#doku-checkout, [data-doku-checkout]";
 const file = (name) => new URL(name, import.meta.url).href;
 const preload = (href, as) => {
@@ -21,13 +23,14 @@ const stylesheet = file("doku-checkout.css");
 const wasm = fetch(file("doku-checkout_bg.wasm"));
 preload(stylesheet, "style");
 // Each declared widget's order (the widget's own first request, GET
-// /api/checkout/orders/{id} from its proxy), where the widget would accept its settings
-// (src/config.rs: the proxy an http(s) URL or a path, the order id letters, digits, _
-// and -) and the page hands over no order (data-order).
+// /api/checkout/orders/{id} from its proxy), where the page hands over none (data-order)
+// and the widget would accept its settings (src/config.rs; it checks them again):
+const proxyRule = /^(https?:\/\/|\/(?!\/))\S*$/i; // an http(s) URL or a path, no spaces
+const orderIdRule = /^[\w-]{1,64}$/; // letters, digits, _ and -
 for (const element of document.querySelectorAll(DECLARED)) {
   const { proxyUrl = "", orderId = "", order } = element.dataset;
   const [proxy, id] = [proxyUrl.trim(), orderId.trim()];
-  if (order !== undefined || !/^[\w-]{1,64}$/.test(id) || !/^(https?:\/\/|\/(?!\/))\S*$/i.test(proxy)) continue;
+  if (order !== undefined || !proxyRule.test(proxy) || !orderIdRule.test(id)) continue;
   const base = new URL(proxy, document.baseURI);
   preload(`${base.origin}${base.pathname.replace(/\/+$/, "")}/api/checkout/orders/${id}`, "fetch");
 }

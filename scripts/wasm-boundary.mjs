@@ -64,7 +64,7 @@ function importedNames(loader) {
   const destructured = new Set();
   walk(ast, (node) => {
     if (node.type !== "VariableDeclarator" || node.id.type !== "ObjectPattern") return;
-    const imported = node.init?.type === "AwaitExpression" ? node.init.argument : node.init;
+    const imported = node.init?.type === "AwaitExpression" ? node.init.argument : undefined;
     if (imported?.type !== "ImportExpression") return;
     destructured.add(imported);
     for (const property of node.id.properties) names.add(keyName(property) ?? "*");

@@ -106,6 +106,8 @@ test("a class the loader imports (by name or all at once), or the glue uses, is 
   assert.deepEqual(named.dropped, []);
   const whole = dropUnused(GLUE, `const glue = await import("./glue.js");`);
   assert.deepEqual(whole.dropped, []);
+  const promise = dropUnused(GLUE, `const { quadruple } = import("./glue.js");`);
+  assert.deepEqual(promise.dropped, []);
   const rest = dropUnused(GLUE, `const { quadruple, ...others } = await import("./glue.js");`);
   assert.deepEqual(rest.dropped, []);
 });

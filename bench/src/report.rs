@@ -234,8 +234,8 @@ fn tti_section(out: &mut String, series: &[Series]) {
          plain form, `domInteractive`. The second row is when the widget, loaded, has taken that form over \
          (it sets the same mark again), in the same loads. The third is the widget on a merchant's page as the \
          README shows it: its element and its one script tag, from the proxy's origin (not the page's), \
-         no preloads and no page form, until the widget's form is interactive (its mark; the widget fetches \
-         the order itself).\n",
+         no preloads, no page form and no order handed over (`doku-embed.js` asks for it), until the widget's \
+         form is interactive (its mark).\n",
         browser_timing::LOADS
     );
     series_table(out, series);
@@ -276,8 +276,9 @@ fn phone_section(out: &mut String, series: &[Series]) {
         "The same {} cold loads of each page, with Chromium emulating a slow mobile network (the figures of \
          Lighthouse's simulated \"Slow 4G\": {} ms added round trip, {} kbit/s down, {} kbit/s up). Our widget's files come from the \
          proxy as their brotli copies and our page (about 10 KB, its style inline) compressed by the proxy; \
-         Adyen's bundle comes from the bench's server as its brotli copy; its page, the plain form and the \
-         merchant's page (under 1 KB each) come uncompressed from there too. The CPU is not slowed.\n",
+         Adyen's bundle comes from the bench's server as its brotli copy, its page and the plain form from \
+         there uncompressed, as the merchant's page from its own server (each under 1 KB). The CPU is not \
+         slowed.\n",
         browser_timing::LOADS,
         network.latency_ms,
         network.download_bytes_per_s * 8 / 1000,
