@@ -7,14 +7,13 @@ use axum::response::Html;
 use axum::routing::get;
 use std::net::SocketAddr;
 use std::path::Path;
-use tokio::sync::oneshot;
 use tower_http::services::ServeDir;
 
 /// The running server; stops when dropped.
 pub struct Pages {
     /// Where it listens.
     pub address: SocketAddr,
-    _stop: oneshot::Sender<()>,
+    _served: doku_e2e::Served,
 }
 
 impl Pages {
@@ -45,20 +44,9 @@ impl Pages {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
-        let address = listener.local_addr().expect("local address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            // Every response written at once, as the proxy writes ours.
-            axum::serve(doku_proxy::server::immediate_writes(listener), router)
-                .with_graceful_shutdown(async {
-                    stopped.await.ok();
-                })
-                .await
-                .ok();
-        });
         Pages {
-            address,
-            _stop: stop,
+            address: listener.local_addr().expect("local address"),
+            _served: doku_e2e::serve(listener, router),
         }
     }
 

@@ -1,6 +1,7 @@
 //! What the end-to-end tests share: the release build, a headless Chromium driven
-//! through chromedriver on a loopback port of its own, and a merchant's site that embeds
-//! the widget. The proxy and the sandbox come from `doku-testkit`.
+//! through chromedriver on a loopback port of its own, a merchant's site that embeds
+//! the widget, and the loopback server it runs on (the bench's pages use it too). The
+//! proxy and the sandbox come from `doku-testkit`.
 
 mod merchant_site;
 mod recorder;
@@ -16,6 +17,26 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// A router being served on a loopback port; it stops when this is dropped.
+pub struct Served {
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves `router` on `listener` until the answer is dropped, every response written
+/// at once, as the proxy writes its own (`doku_proxy::server::immediate_writes`).
+pub fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Served {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(doku_proxy::server::immediate_writes(listener), router)
+            .with_graceful_shutdown(async {
+                stopped.await.ok();
+            })
+            .await
+            .ok();
+    });
+    Served { _stop: stop }
+}
 
 /// How long any one wait in a browser may take.
 pub const WAIT: Duration = Duration::from_secs(20);

@@ -8,12 +8,11 @@ use axum::response::Html;
 use axum::routing::get;
 use doku_proxy::pages::escape;
 use std::collections::HashMap;
-use tokio::sync::oneshot;
 
 /// The running site; stops when dropped.
 pub struct MerchantSite {
     origin: String,
-    _stop: oneshot::Sender<()>,
+    _served: crate::Served,
 }
 
 impl MerchantSite {
@@ -26,19 +25,9 @@ impl MerchantSite {
         let router = Router::new()
             .route("/checkout", get(checkout_page))
             .with_state(origin.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            // Every response written at once, as the proxy writes its own.
-            axum::serve(doku_proxy::server::immediate_writes(listener), router)
-                .with_graceful_shutdown(async {
-                    stopped.await.ok();
-                })
-                .await
-                .ok();
-        });
         MerchantSite {
             origin,
-            _stop: stop,
+            _served: crate::serve(listener, router),
         }
     }
 
