@@ -21,13 +21,15 @@ const preload = (href, as) => {
 
 const stylesheet = file("doku-checkout.css");
 const wasm = fetch(file("doku-checkout_bg.wasm"));
-preload(stylesheet, "style");
+const declared = [...document.querySelectorAll(DECLARED)];
+// The widget's stylesheet, if a declared widget uses it (data-stylesheet names another).
+if (declared.some((element) => !element.dataset.stylesheet?.trim())) preload(stylesheet, "style");
 // Each declared widget's order (the widget's own first request, GET
 // /api/checkout/orders/{id} from its proxy), where the page hands over none (data-order)
 // and the widget would accept its settings (src/config.rs; it checks them again):
 const proxyRule = /^(https?:\/\/|\/(?!\/))\S*$/i; // an http(s) URL or a path, no spaces
 const orderIdRule = /^[\w-]{1,64}$/; // letters, digits, _ and -
-for (const element of document.querySelectorAll(DECLARED)) {
+for (const element of declared) {
   const { proxyUrl = "", orderId = "", order } = element.dataset;
   const [proxy, id] = [proxyUrl.trim(), orderId.trim()];
   if (order !== undefined || !proxyRule.test(proxy) || !orderIdRule.test(id)) continue;

@@ -39,16 +39,25 @@ impl MerchantSite {
     /// The checkout page for `order_id`, embedding the widget of the proxy at `proxy`
     /// (its base URL).
     pub fn checkout_url(&self, proxy: &str, order_id: &str) -> String {
-        checkout_url(&self.origin, proxy, order_id)
+        checkout_url(&self.origin, proxy, order_id, None)
+    }
+
+    /// [`MerchantSite::checkout_url`], the widget styled by `stylesheet` instead of its
+    /// own (`data-stylesheet`).
+    pub fn styled_checkout_url(&self, proxy: &str, order_id: &str, stylesheet: &str) -> String {
+        checkout_url(&self.origin, proxy, order_id, Some(stylesheet))
     }
 }
 
-fn checkout_url(origin: &str, proxy: &str, order_id: &str) -> String {
-    let query = url::form_urlencoded::Serializer::new(String::new())
+fn checkout_url(origin: &str, proxy: &str, order_id: &str, stylesheet: Option<&str>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
         .append_pair("proxy", proxy)
-        .append_pair("order", order_id)
-        .finish();
-    format!("{origin}/checkout?{query}")
+        .append_pair("order", order_id);
+    if let Some(stylesheet) = stylesheet {
+        query.append_pair("stylesheet", stylesheet);
+    }
+    format!("{origin}/checkout?{}", query.finish())
 }
 
 /// The page: a heading, the widget's element (DOKU sends the customer back to this same
@@ -60,14 +69,18 @@ async fn checkout_page(
 ) -> Html<String> {
     let value = |name: &str| query.get(name).map_or("", String::as_str);
     let (proxy, order) = (value("proxy"), value("order"));
-    let back = escape(&checkout_url(&origin, proxy, order));
+    let stylesheet = query.get("stylesheet").map(String::as_str);
+    let back = escape(&checkout_url(&origin, proxy, order, stylesheet));
+    let styled = stylesheet.map_or(String::new(), |href| {
+        format!(" data-stylesheet=\"{}\"", escape(href))
+    });
     let (proxy, order) = (escape(proxy), escape(order));
     Html(format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Checkout</title>\n</head>\n<body>\n<h1>Checkout</h1>\n\
          <div id=\"doku-checkout\" data-proxy-url=\"{proxy}\" data-order-id=\"{order}\" \
-         data-return-url=\"{back}\"></div>\n\
+         data-return-url=\"{back}\"{styled}></div>\n\
          <script type=\"module\" src=\"{proxy}/doku-embed.js\"></script>\n</body>\n</html>\n"
     ))
 }

@@ -155,6 +155,36 @@ async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
     finish(browser, stack).await;
 }
 
+/// A merchant's page that styles the widget with its own stylesheet (`data-stylesheet`)
+/// gets no preload of the widget's, which nothing would use.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merchant_stylesheet_replaces_the_widget_one_unfetched() {
+    let site = MerchantSite::start().await;
+    let options = StackOptions {
+        dist: Some(release_dist()),
+        proxy_flags: vec![format!("--allowed-origins={}", site.origin())],
+        ..StackOptions::default()
+    };
+    let stack = Stack::start(doku_testkit::sqlite(), options).await;
+    let browser = Browser::start(None).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    let own = stack.proxy.url("/hosted.css");
+    let page = site.styled_checkout_url(&stack.proxy.url(""), &order_id, &own);
+    browser.client.goto(&page).await.unwrap();
+    browser.in_widget("button.doku-pay").await;
+    let fetched = browser
+        .client
+        .execute(
+            "return ['/doku-checkout.css', '/hosted.css'].map(path => performance
+                .getEntriesByType('resource').filter(e => new URL(e.name).pathname === path).length);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched, serde_json::json!([0, 1]));
+    finish(browser, stack).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn gate_post_redirect_success_and_decline() {
     let stack = stack("gate").await;
