@@ -50,15 +50,7 @@ pub async fn time_to_interactive(
     network: Option<NetworkConditions>,
 ) -> Vec<Series> {
     let site = MerchantSite::start().await;
-    let stack = Stack::start(
-        doku_testkit::sqlite(),
-        StackOptions {
-            dist: Some(release_dist()),
-            proxy_flags: vec![format!("--allowed-origins={}", site.origin())],
-            ..StackOptions::default()
-        },
-    )
-    .await;
+    let stack = site.stack().await;
     let pages = Pages::start(root).await;
     let order_id = stack.proxy.order(15_000_000).await;
     // The hosted page marks its own form usable; the widget marks the moment it has

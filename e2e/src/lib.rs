@@ -195,6 +195,22 @@ impl Browser {
             .expect("the result's text")
     }
 
+    /// When the current page asked for `path` (on any origin): the start of each such
+    /// request, in milliseconds after navigation start (Resource Timing).
+    pub async fn requests(&self, path: &str) -> Vec<f64> {
+        let starts = self
+            .client
+            .execute(
+                "return performance.getEntriesByType('resource')
+                    .filter(e => new URL(e.name).pathname === arguments[0])
+                    .map(e => e.startTime);",
+                vec![json!(path)],
+            )
+            .await
+            .expect("the page's resource timing");
+        serde_json::from_value(starts).expect("start times")
+    }
+
     /// Makes Chromium emulate `network` for this tab's requests from now on.
     pub async fn emulate_network(&self, network: NetworkConditions) {
         self.client

@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 use doku_proxy::pages::escape;
+use doku_testkit::{Stack, StackOptions};
 use std::collections::HashMap;
 
 /// The running site; stops when dropped.
@@ -29,6 +30,17 @@ impl MerchantSite {
             origin,
             _served: crate::serve(listener, router),
         }
+    }
+
+    /// A Payment Page stack whose proxy serves the release widget and lets this site's
+    /// origin load it and call its checkout API (`--allowed-origins`).
+    pub async fn stack(&self) -> Stack {
+        let options = StackOptions {
+            dist: Some(crate::release_dist()),
+            proxy_flags: vec![format!("--allowed-origins={}", self.origin)],
+            ..StackOptions::default()
+        };
+        Stack::start(doku_testkit::sqlite(), options).await
     }
 
     /// The site's origin (`http://127.0.0.1:port`).

@@ -110,12 +110,7 @@ async fn payment_page_success_and_decline() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
     let site = MerchantSite::start().await;
-    let options = StackOptions {
-        dist: Some(release_dist()),
-        proxy_flags: vec![format!("--allowed-origins={}", site.origin())],
-        ..StackOptions::default()
-    };
-    let stack = Stack::start(doku_testkit::sqlite(), options).await;
+    let stack = site.stack().await;
     let browser = Browser::start(None).await;
     let order_id = stack.proxy.order(15_000_000).await;
     let page = site.checkout_url(&stack.proxy.url(""), &order_id);
@@ -124,20 +119,15 @@ async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
     // doku-embed.js asks for the wasm, the stylesheet and the order before it imports the
     // glue, instead of the glue asking for the wasm once it has arrived itself, and so on;
     // the widget takes the preloaded order rather than asking again.
-    let early = browser
-        .client
-        .execute(
-            "const requests = (path) => performance.getEntriesByType('resource')
-                .filter(e => new URL(e.name).pathname === path);
-             const glue = requests('/doku-checkout.js')[0].startTime;
-             return [
-                 '/doku-checkout_bg.wasm', '/doku-checkout.css', `/api/checkout/orders/${arguments[0]}`,
-             ].map(path => requests(path).map(e => e.startTime <= glue));",
-            vec![serde_json::json!(order_id)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(early, serde_json::json!([[true], [true], [true]]));
+    let glue = browser.requests("/doku-checkout.js").await[0];
+    let order = format!("/api/checkout/orders/{order_id}");
+    for path in ["/doku-checkout_bg.wasm", "/doku-checkout.css", &order] {
+        let starts = browser.requests(path).await;
+        assert!(
+            starts.len() == 1 && starts[0] <= glue,
+            "{path}: asked for at {starts:?} ms, the glue at {glue} ms"
+        );
+    }
     browser.pay("Budi", "budi@example.com").await;
     browser.press_on_doku("success").await;
     let back = browser
@@ -160,28 +150,18 @@ async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_merchant_stylesheet_replaces_the_widget_one_unfetched() {
     let site = MerchantSite::start().await;
-    let options = StackOptions {
-        dist: Some(release_dist()),
-        proxy_flags: vec![format!("--allowed-origins={}", site.origin())],
-        ..StackOptions::default()
-    };
-    let stack = Stack::start(doku_testkit::sqlite(), options).await;
+    let stack = site.stack().await;
     let browser = Browser::start(None).await;
     let order_id = stack.proxy.order(15_000_000).await;
     let own = stack.proxy.url("/hosted.css");
     let page = site.styled_checkout_url(&stack.proxy.url(""), &order_id, &own);
     browser.client.goto(&page).await.unwrap();
     browser.in_widget("button.doku-pay").await;
-    let fetched = browser
-        .client
-        .execute(
-            "return ['/doku-checkout.css', '/hosted.css'].map(path => performance
-                .getEntriesByType('resource').filter(e => new URL(e.name).pathname === path).length);",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(fetched, serde_json::json!([0, 1]));
+    let fetched = (
+        browser.requests("/doku-checkout.css").await.len(),
+        browser.requests("/hosted.css").await.len(),
+    );
+    assert_eq!(fetched, (0, 1));
     finish(browser, stack).await;
 }
 
@@ -461,20 +441,28 @@ async fn the_hosted_page_hands_over_the_order_and_fetches_the_widget_files_once(
     let seen = browser
         .client
         .execute(
-            "const fetched = ['/doku-checkout.css', '/doku-checkout_bg.wasm', '/doku-checkout.js']
-                .map(path => performance.getEntriesByType('resource')
-                    .filter(e => new URL(e.name).pathname === path).length);
-             const root = document.getElementById('doku-checkout').shadowRoot;
+            "const root = document.getElementById('doku-checkout').shadowRoot;
              const pay = getComputedStyle(root.querySelector('button.doku-pay')).backgroundColor;
              const page = [...document.styleSheets].map(s => s.href ? new URL(s.href).pathname : 'inline');
-             return [fetched, pay, page];",
+             return [pay, page];",
             vec![],
         )
         .await
         .unwrap();
+    let mut fetched = Vec::new();
+    for path in [
+        "/doku-checkout.css",
+        "/doku-checkout_bg.wasm",
+        "/doku-checkout.js",
+    ] {
+        fetched.push(browser.requests(path).await.len());
+    }
     assert_eq!(
-        seen,
-        serde_json::json!([[1, 1, 1], "rgb(200, 16, 46)", ["inline"]]),
+        (fetched, seen),
+        (
+            vec![1, 1, 1],
+            serde_json::json!(["rgb(200, 16, 46)", ["inline"]])
+        ),
         "one fetch each (the page's preloads) serves the shadow root's link, the wasm and the \
          glue; the page's own style is inline"
     );
