@@ -9,14 +9,13 @@ use crate::i18n::{self, Locale, Msg};
 use crate::redirect::{Navigator, build_form};
 use crate::return_flow::{self, Timing};
 use crate::screen::{Action, Dom, Screen};
-use crate::state::{Asked, Change, Model, Stage};
+use crate::state::{Asked, Change, Model, Stage, Typed};
 use crate::storage;
 use doku_protocol::{
     CheckoutStatus, CreateSession, CustomerInput, OrderView, ProblemCode, RedirectData, SessionView,
 };
-use leptos::html;
 use leptos::prelude::*;
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -40,32 +39,94 @@ pub struct Services {
     pub languages: Vec<String>,
 }
 
-/// The checkout's reactive state.
-#[derive(Clone, Copy)]
+/// The checkout's state, and the markup that shows it. Every change goes through
+/// [`State::apply`], which brings the markup up to date at once (see `screen`).
+#[derive(Clone)]
 struct State {
-    model: RwSignal<Model>,
+    model: Rc<RefCell<Model>>,
+    view: Rc<View>,
 }
 
 impl State {
-    fn apply(self, change: Change) {
-        self.model.update(|model| model.apply(change));
+    /// Applies `change`, and shows the model as it now is.
+    fn apply(&self, change: Change) {
+        self.model.borrow_mut().apply(change);
+        self.show();
     }
 
-    /// The model as it is, without subscribing to it.
-    fn now(self) -> Model {
-        self.model.get_untracked()
+    /// Shows the model. No borrow of it is held while the markup changes, so what the
+    /// markup's changes set off (a blur, the page's handler of `doku:ready`) may change
+    /// it in turn.
+    fn show(&self) {
+        let (screen, stage) = {
+            let model = self.model.borrow();
+            (Screen::of(&model, self.view.locale), model.stage.clone())
+        };
+        self.view.show(&screen, stage);
     }
 
-    fn stage(self) -> Stage {
-        self.now().stage
+    fn stage(&self) -> Stage {
+        self.model.borrow().stage.clone()
+    }
+
+    /// What is typed into `asked`, and what was wrong with it when last checked.
+    fn field(&self, asked: Asked) -> Typed {
+        self.model.borrow().field(asked).clone()
     }
 
     /// Checks what is typed into `asked`; shows what is wrong, or returns the value as
     /// accepted.
-    fn check(self, asked: Asked) -> Option<String> {
-        let checked = asked.parse(&self.now().field(asked).value);
+    fn check(&self, asked: Asked) -> Option<String> {
+        let checked = asked.parse(&self.field(asked).value);
         self.apply(Change::Checked(asked, checked.as_ref().err().cloned()));
         checked.ok()
+    }
+}
+
+/// The checkout's markup, with what it remembers of what it showed.
+struct View {
+    dom: Dom,
+    locale: Locale,
+    /// The element events are fired on.
+    host: HtmlElement,
+    /// Set when the form is to be announced (`doku:ready`) once it is on screen.
+    announce: Cell<bool>,
+    /// The field to focus when the form first shows ([`WidgetConfig::focus`]).
+    focus: Cell<Option<Asked>>,
+    /// The stage shown last.
+    shown: RefCell<Option<Stage>>,
+}
+
+impl View {
+    /// Shows `screen`, the screen of `stage`.
+    fn show(&self, screen: &Screen, stage: Stage) {
+        let before = self.shown.replace(Some(stage.clone()));
+        self.dom.show(screen);
+        if stage == Stage::Form {
+            self.form_shown();
+        }
+        if stage.is_result() && before.as_ref() != Some(&stage) {
+            // After this frame: the card was hidden until now.
+            let heading = self.dom.card_title().clone();
+            request_animation_frame(move || {
+                heading.focus().ok();
+            });
+        }
+    }
+
+    /// The form is on screen: marks the moment (`doku:interactive`), focuses the field
+    /// asked for, and tells the page (`doku:ready`), if [`Flow::show_form`] asked for it.
+    fn form_shown(&self) {
+        if !self.announce.replace(false) {
+            return;
+        }
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            performance.mark("doku:interactive").ok();
+        }
+        if let Some(asked) = self.focus.take() {
+            self.dom.input(asked).focus().ok();
+        }
+        events::fire(&self.host, Kind::Ready, &Detail::default());
     }
 }
 
@@ -75,40 +136,8 @@ struct Flow {
     state: State,
     services: Rc<Services>,
     config: Rc<WidgetConfig>,
-    host: HtmlElement,
-    locale: Locale,
-    /// Cleared on unmount: running loops stop.
+    /// Cleared when the checkout stops ([`Running`]): running loops end.
     alive: Rc<Cell<bool>>,
-    /// Set when the form is to be announced (`doku:ready`) once it is on screen.
-    announce: Rc<Cell<bool>>,
-    /// The field to focus when the form first shows ([`WidgetConfig::focus`]).
-    focus: Rc<Cell<Option<Asked>>>,
-    /// The checkout's markup.
-    mounted: Mounted,
-}
-
-/// The checkout's markup: its root, and its elements, found (and given the customer's
-/// language) once it is mounted.
-#[derive(Clone)]
-struct Mounted {
-    section: NodeRef<html::Section>,
-    dom: Rc<OnceCell<Dom>>,
-    locale: Locale,
-    /// Whether the Safari warning shows.
-    safari: bool,
-}
-
-impl Mounted {
-    /// The markup's elements; `None` until the markup is mounted.
-    fn dom(&self) -> Option<&Dom> {
-        if let Some(dom) = self.dom.get() {
-            return Some(dom);
-        }
-        let section = self.section.get_untracked()?;
-        let dom = Dom::find(&section)?;
-        Dom::localize(&section, self.locale, self.safari);
-        Some(self.dom.get_or_init(|| dom))
-    }
 }
 
 /// Waits `ms` milliseconds.
@@ -144,7 +173,7 @@ fn detail(
 
 impl Flow {
     fn fire(&self, kind: Kind, detail: &Detail) -> bool {
-        events::fire(&self.host, kind, detail)
+        events::fire(&self.state.view.host, kind, detail)
     }
 
     fn fail(&self, error: &ClientError, payment_id: Option<&str>) -> Msg {
@@ -204,33 +233,15 @@ impl Flow {
         }
     }
 
-    /// Shows the form, and announces it once it is on screen ([`Flow::form_shown`]).
+    /// Shows the form, and announces it once it is on screen ([`View::form_shown`]).
     fn show_form(&self) {
-        self.announce.set(true);
+        self.state.view.announce.set(true);
         self.state.apply(Change::Stage(Stage::Form));
-    }
-
-    /// Called once the checkout's effect has put the form on screen: marks the moment
-    /// (`doku:interactive`) and tells the page (`doku:ready`), if [`Flow::show_form`]
-    /// asked for it.
-    fn form_shown(&self) {
-        if !self.announce.replace(false) {
-            return;
-        }
-        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-            performance.mark("doku:interactive").ok();
-        }
-        if let Some(asked) = self.focus.take()
-            && let Some(dom) = self.mounted.dom()
-        {
-            dom.input(asked).focus().ok();
-        }
-        self.fire(Kind::Ready, &Detail::default());
     }
 
     /// Does what the customer asked for.
     fn act(&self, action: Action) {
-        let state = self.state;
+        let state = &self.state;
         match action {
             Action::Submit => self.submit(),
             Action::Reload => leptos::task::spawn_local(self.clone().load(None)),
@@ -243,23 +254,16 @@ impl Flow {
             },
             Action::Typed(asked, value) => {
                 state.apply(Change::Typed(asked, value));
-                if state.now().field(asked).error.is_some() {
+                if state.field(asked).error.is_some() {
                     state.check(asked);
                 }
             }
             Action::Left(asked) => {
-                let typed = state.now().field(asked).clone();
+                let typed = state.field(asked);
                 if !typed.value.trim().is_empty() || typed.error.is_some() {
                     state.check(asked);
                 }
             }
-        }
-    }
-
-    /// Moves the focus to the input of `asked`.
-    fn focus(&self, asked: Asked) {
-        if let Some(dom) = self.mounted.dom() {
-            dom.input(asked).focus().ok();
         }
     }
 
@@ -273,12 +277,11 @@ impl Flow {
             self.state.check(Asked::FirstName),
             self.state.check(Asked::Email),
         ) else {
-            let model = self.state.now();
             let first_invalid = Asked::ALL
                 .into_iter()
-                .find(|asked| model.field(*asked).error.is_some());
+                .find(|asked| self.state.field(*asked).error.is_some());
             if let Some(asked) = first_invalid {
-                self.focus(asked);
+                self.state.view.dom.input(asked).focus().ok();
             }
             return;
         };
@@ -291,7 +294,7 @@ impl Flow {
                 first_name: name,
                 email,
             },
-            locale: Some(self.locale.code().to_string()),
+            locale: Some(self.state.view.locale.code().to_string()),
             return_url: self.config.return_url.clone(),
         };
         let key = storage::attempt_key(&self.config.order_id);
@@ -518,44 +521,70 @@ impl Flow {
     }
 }
 
-/// The checkout for one order.
-#[component]
-pub fn Checkout(
-    /// What the merchant configured.
+/// A running checkout. Dropping it stops the checkout: its loops end and its listeners
+/// go.
+pub(crate) struct Running {
+    alive: Rc<Cell<bool>>,
+    pageshow: Closure<dyn Fn(web_sys::PageTransitionEvent)>,
+    /// Listens on the markup's root, and goes with it.
+    _actions: Closure<dyn Fn(web_sys::Event)>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.alive.set(false);
+        if let Some(window) = web_sys::window() {
+            window
+                .remove_event_listener_with_callback(
+                    "pageshow",
+                    self.pageshow.as_ref().unchecked_ref(),
+                )
+                .ok();
+        }
+    }
+}
+
+/// Starts the checkout for `config` in the [`markup`] mounted in `root`, using
+/// `services`; events are fired on `host`. `None` if the markup lacks one of its
+/// elements (a mistake the browser tests catch).
+pub(crate) fn start(
     mut config: WidgetConfig,
-    /// The proxy, the navigator and the browser's facts.
     services: Services,
-    /// The element events are fired on.
     host: HtmlElement,
-) -> impl IntoView {
+    root: &HtmlElement,
+) -> Option<Running> {
+    let section = root.first_element_child()?;
+    let dom = Dom::find(&section)?;
     let locale = i18n::choose_locale(config.locale, services.languages.iter().map(String::as_str));
-    let safari = is_webkit_safari(&services.user_agent, services.touch_points);
+    Dom::localize(
+        &section,
+        locale,
+        is_webkit_safari(&services.user_agent, services.touch_points),
+    );
     let state = State {
-        model: RwSignal::new(Model::new(
+        model: Rc::new(RefCell::new(Model::new(
             config.first_name.as_ref(),
             config.email.as_ref(),
-        )),
+        ))),
+        view: Rc::new(View {
+            dom,
+            locale,
+            host,
+            announce: Cell::new(false),
+            focus: Cell::new(config.focus),
+            shown: RefCell::new(None),
+        }),
     };
+    state.show();
     let given_order = config.order.take();
     let alive = Rc::new(Cell::new(true));
-    let mounted = Mounted {
-        section: NodeRef::new(),
-        dom: Rc::default(),
-        locale,
-        safari,
-    };
-    let focus = Rc::new(Cell::new(config.focus));
     let flow = Flow {
         state,
         services: Rc::new(services),
         config: Rc::new(config),
-        host,
-        locale,
         alive: alive.clone(),
-        announce: Rc::default(),
-        focus,
-        mounted: mounted.clone(),
     };
+
     let restore = flow.clone();
     let pageshow = Closure::<dyn Fn(web_sys::PageTransitionEvent)>::new(
         move |event: web_sys::PageTransitionEvent| {
@@ -569,69 +598,37 @@ pub fn Checkout(
             .add_event_listener_with_callback("pageshow", pageshow.as_ref().unchecked_ref())
             .ok();
     }
-    let pageshow = send_wrapper::SendWrapper::new(pageshow);
-    let cleanup_alive = send_wrapper::SendWrapper::new(alive);
-    on_cleanup(move || {
-        cleanup_alive.set(false);
-        if let Some(window) = web_sys::window() {
-            window
-                .remove_event_listener_with_callback("pageshow", pageshow.as_ref().unchecked_ref())
-                .ok();
+    // One listener on the markup's root hears every action (see `Dom::action`).
+    let acting = flow.clone();
+    let actions = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let Some(action) = acting.state.view.dom.action(&event) else {
+            return;
+        };
+        if action == Action::Submit {
+            // The form is the widget's: it never leaves the page.
+            event.prevent_default();
         }
+        acting.act(action);
     });
-    let start = flow.clone();
-    leptos::task::spawn_local(start.load(given_order));
-    let flow = StoredValue::new_local(flow);
+    for kind in Dom::EVENTS {
+        section
+            .add_event_listener_with_callback_and_bool(kind, actions.as_ref().unchecked_ref(), true)
+            .ok();
+    }
+    leptos::task::spawn_local(flow.load(given_order));
+    Some(Running {
+        alive,
+        pageshow,
+        _actions: actions,
+    })
+}
 
-    let section = mounted.section;
-    // The markup below is static; this effect shows the state in it (see `screen`).
-    Effect::new(move |shown_before: Option<Stage>| {
-        let model = state.model.get();
-        // Tracked, so that the effect runs again once the markup is mounted.
-        section.track();
-        if let Some(dom) = mounted.dom() {
-            dom.show(&Screen::of(&model, locale));
-            if model.stage == Stage::Form {
-                flow.with_value(Flow::form_shown);
-            }
-            if model.stage.is_result() && shown_before.as_ref() != Some(&model.stage) {
-                // After this frame: the card was hidden until now.
-                let heading = dom.card_title().clone();
-                request_animation_frame(move || {
-                    heading.focus().ok();
-                });
-            }
-        }
-        model.stage
-    });
-    // One listener on the widget's root hears every action (see `Dom::action`).
-    let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-        flow.with_value(|flow| {
-            let Some(action) = flow.mounted.dom().and_then(|dom| dom.action(&event)) else {
-                return;
-            };
-            if action == Action::Submit {
-                // The form is the widget's: it never leaves the page.
-                event.prevent_default();
-            }
-            flow.act(action);
-        });
-    });
-    let handler: js_sys::Function = listener.as_ref().clone().unchecked_into();
-    section.on_load(move |section| {
-        for kind in Dom::EVENTS {
-            section
-                .add_event_listener_with_callback_and_bool(kind, &handler, true)
-                .ok();
-        }
-    });
-    let listener = send_wrapper::SendWrapper::new(listener);
-    on_cleanup(move || drop(listener));
-
-    // Static: Leptos renders it from HTML. The effect's first run writes the customer's
-    // language into it (`Dom::localize`); until then only the progress line shows.
+/// The checkout's markup. It is static, so Leptos renders it from HTML; [`start`]
+/// writes the customer's language into it (`Dom::localize`) and then shows the state in
+/// it (see `screen`).
+pub(crate) fn markup() -> impl IntoView {
     view! {
-        <section class="doku" node_ref=section>
+        <section class="doku">
             <p class="doku-sr-only" role="status" aria-live="polite"></p>
             <p class="doku-progress"></p>
             <div class="doku-summary" part="summary" hidden>

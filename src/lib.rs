@@ -19,7 +19,7 @@ pub mod wire;
 
 pub use doku_protocol::{browser, i18n};
 
-use checkout::{Checkout, CheckoutProps, ConfigProblem, ConfigProblemProps, Services};
+use checkout::{ConfigProblem, ConfigProblemProps, Services};
 use client::HttpBackend;
 use config::{ConfigError, WidgetConfig};
 use leptos::prelude::*;
@@ -205,13 +205,12 @@ fn browser_services(config: &WidgetConfig) -> Result<Services, ConfigError> {
 pub fn mount_checkout(element: HtmlElement, config: WidgetConfig, services: Services) -> Widget {
     let stylesheet = config.stylesheet.clone();
     let host = element.clone();
-    mount_view(element, stylesheet.as_deref(), move || {
-        Checkout(CheckoutProps {
-            config,
-            services,
-            host,
-        })
-    })
+    mount_view(
+        element,
+        stylesheet.as_deref(),
+        checkout::markup,
+        move |root| checkout::start(config, services, host, root),
+    )
 }
 
 fn mount_problem(element: HtmlElement, error: ConfigError) -> Widget {
@@ -224,17 +223,22 @@ fn mount_problem(element: HtmlElement, error: ConfigError) -> Widget {
             ..Default::default()
         },
     );
-    mount_view(element, None, move || {
-        ConfigProblem(ConfigProblemProps { error })
-    })
+    mount_view(
+        element,
+        None,
+        move || ConfigProblem(ConfigProblemProps { error }),
+        |_| (),
+    )
 }
 
 /// Mounts `view` inside `element`'s shadow root, with the widget's stylesheet,
-/// replacing a widget the element already holds.
-fn mount_view<V: IntoView + 'static>(
+/// replacing a widget the element already holds; then calls `start` with the element
+/// `view` is mounted in. What `start` returns lives as long as the widget.
+fn mount_view<V: IntoView + 'static, S: 'static>(
     element: HtmlElement,
     stylesheet: Option<&str>,
     view: impl FnOnce() -> V + 'static,
+    start: impl FnOnce(&HtmlElement) -> S,
 ) -> Widget {
     static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     if let Some(previous) = element
@@ -247,7 +251,9 @@ fn mount_view<V: IntoView + 'static>(
     element.class_list().add_1("doku-checkout").ok();
     element.set_attribute(MOUNTED_MARK, &id.to_string()).ok();
     if let Ok(container) = shadow_container(&element, stylesheet) {
-        let handle: Box<dyn Any> = Box::new(leptos::mount::mount_to(container, view));
+        let view = leptos::mount::mount_to(container.clone(), view);
+        // Unmounted first, then stopped.
+        let handle: Box<dyn Any> = Box::new((view, start(&container)));
         MOUNTED.with(|mounted| mounted.borrow_mut().push((id, handle)));
     }
     Widget { element, id }

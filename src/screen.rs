@@ -1,13 +1,15 @@
 //! What the checkout shows, and how its markup is brought up to date.
 //!
-//! The markup (`checkout::Checkout`) is static; [`Screen::of`] works out everything in
+//! The markup (`checkout::markup`) is static; [`Screen::of`] works out everything in
 //! it that depends on the checkout's state, and [`Dom::show`] writes that into the
-//! elements, as text (never as markup). One reactive effect does both whenever the
-//! state changes, and one listener turns what the customer does into an [`Action`].
-//! That is a handful of DOM writes per change, and far less code than a reactive
-//! binding per attribute and text and a handler per element, each compiled separately
-//! (measured, with the one model signal of `state`: the release wasm went from 272 KB
-//! to 207 KB).
+//! elements, as text (never as markup). Every change of the state does both at once,
+//! and one listener turns what the customer does into an [`Action`]. That is a handful
+//! of DOM writes per change, and far less code than a reactive binding per attribute
+//! and text and a handler per element, each compiled separately. Measured on the
+//! release wasm: 272 KB -> 207 KB for one model signal and one effect in place of those
+//! bindings, and 139 KB -> 113 KB for the change writing the markup itself in place of
+//! the signal and its effect (of Leptos's reactive graph, only the owner that
+//! `mount_to` makes is left).
 
 use crate::i18n::{self, Locale, Msg, format_amount, text};
 use crate::state::{Asked, Model, Stage};

@@ -1,6 +1,6 @@
 //! The checkout's state: where it stands, the order, what the customer typed. All of it
-//! is one value ([`Model`]) in one signal, changed only through [`Change`]s, so the
-//! reactive machinery is instantiated for one type instead of one per piece of state.
+//! is one value ([`Model`]), changed only through [`Change`]s; the checkout shows the
+//! model again after each change.
 
 use crate::i18n::Msg;
 use doku_protocol::{Email, Field, FieldError, FirstName, OrderView};

@@ -367,6 +367,13 @@ impl Fixture {
         self.text(".doku-form-error")
     }
 
+    /// Unmounts the widget, before the fixture goes.
+    fn unmount(&mut self) {
+        if let Some(mut widget) = self.widget.take() {
+            widget.unmount();
+        }
+    }
+
     async fn ready(&self) {
         self.until("the form", |f| {
             f.find("form.doku-form:not([hidden])").is_some()
@@ -377,9 +384,7 @@ impl Fixture {
 
 impl Drop for Fixture {
     fn drop(&mut self) {
-        if let Some(mut widget) = self.widget.take() {
-            widget.unmount();
-        }
+        self.unmount();
         for (name, listener) in EVENTS.iter().zip(&self._listeners) {
             document()
                 .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
@@ -1304,10 +1309,7 @@ async fn returning_from_the_back_forward_cache_rechecks_instead_of_spinning() {
     fixture.until_redirect().await;
     assert_eq!(fixture.text(".doku-pay"), "Taking you to DOKU Wallet…");
 
-    let init = web_sys::PageTransitionEventInit::new();
-    init.set_persisted(true);
-    let event = web_sys::PageTransitionEvent::new_with_event_init_dict("pageshow", &init).unwrap();
-    web_sys::window().unwrap().dispatch_event(&event).unwrap();
+    back_from_the_cache();
     fixture
         .until("the re-check", |f| f.find(".doku-decline").is_some())
         .await;
@@ -1316,6 +1318,45 @@ async fn returning_from_the_back_forward_cache_rechecks_instead_of_spinning() {
             .text(".doku-result")
             .contains("cancelled on the DOKU Wallet page")
     );
+}
+
+/// A `pageshow` event as the browser fires it when the page comes back from the
+/// back-forward cache.
+fn back_from_the_cache() {
+    let init = web_sys::PageTransitionEventInit::new();
+    init.set_persisted(true);
+    let event = web_sys::PageTransitionEvent::new_with_event_init_dict("pageshow", &init).unwrap();
+    web_sys::window().unwrap().dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_unmounted_widget_stops_checking() {
+    let backend = stub(order(15_000_000, "IDR"));
+    *backend.statuses.borrow_mut() = vec![Ok(session(CheckoutStatus::Pending, None))];
+    reset_page();
+    store("pending", "pay_abc234");
+    let mut fixture = Fixture::mount_here(&[("locale", "en")], backend, CHROME);
+    fixture
+        .until("checking", |f| !f.backend.calls("session").is_empty())
+        .await;
+    fixture.unmount();
+    let asked = fixture.backend.calls("session").len();
+    // Well past several of its polls (5-20 ms apart), and short of its 300 ms deadline.
+    sleep(100).await;
+    assert_eq!(fixture.backend.calls("session").len(), asked);
+}
+
+#[wasm_bindgen_test]
+async fn an_unmounted_widget_ignores_the_back_forward_cache() {
+    let backend = redirecting("https://paymentpage.ecommpay.com/payment?a=1");
+    *backend.statuses.borrow_mut() = vec![Ok(declined("20105"))];
+    let mut fixture = Fixture::paying(Some("en"), backend, CHROME).await;
+    fixture.submit();
+    fixture.until_redirect().await;
+    fixture.unmount();
+    back_from_the_cache();
+    sleep(50).await;
+    assert_eq!(fixture.backend.calls("session"), Vec::<String>::new());
 }
 
 #[wasm_bindgen_test]
