@@ -165,6 +165,35 @@ async fn a_merchant_stylesheet_replaces_the_widget_one_unfetched() {
     finish(browser, stack).await;
 }
 
+/// A merchant's page with the README's hints in its head: the browser asks for the
+/// widget's files and the order with the page, no later than for `doku-embed.js`, and
+/// once each (the loader and the widget take the hinted responses).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merchant_page_with_the_readme_hints_asks_for_everything_with_the_page() {
+    let site = MerchantSite::start().await;
+    let stack = site.stack().await;
+    let browser = Browser::start(None).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    let page = site.hinted_checkout_url(&stack.proxy.url(""), &order_id);
+    browser.client.goto(&page).await.unwrap();
+    browser.in_widget("button.doku-pay").await;
+    let loader = browser.requests("/doku-embed.js").await[0];
+    let order = format!("/api/checkout/orders/{order_id}");
+    for path in [
+        "/doku-checkout.js",
+        "/doku-checkout_bg.wasm",
+        "/doku-checkout.css",
+        &order,
+    ] {
+        let starts = browser.requests(path).await;
+        assert!(
+            starts.len() == 1 && starts[0] <= loader,
+            "{path}: asked for at {starts:?} ms, doku-embed.js at {loader} ms"
+        );
+    }
+    finish(browser, stack).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn gate_post_redirect_success_and_decline() {
     let stack = stack("gate").await;
