@@ -648,7 +648,7 @@ pub(crate) fn markup() -> impl IntoView {
                 </div>
                 <div class="doku-field">
                     <label for="doku-name"></label>
-                    <input id="doku-name" type="text" name="text" autocomplete="given-name"
+                    <input id="doku-name" type="text" name="first_name" autocomplete="given-name"
                         required part="input" aria-invalid="false"/>
                     <p class="doku-field-error" id="doku-name-error"></p>
                 </div>

@@ -17,6 +17,7 @@ use doku_checkout::redirect::Navigator;
 use doku_checkout::return_flow::Timing;
 use doku_checkout::storage;
 use doku_checkout::{Widget, mount, mount_checkout};
+use doku_protocol::api::form_fields;
 use doku_protocol::{
     BodyValue, CheckoutStatus, CreateSession, Currency, OrderView, ProblemDocument, SessionView,
     UncheckedRedirect,
@@ -476,12 +477,20 @@ async fn the_summary_and_form_render_in_a_shadow_root_in_indonesian() {
         fixture.text(".doku-pay"),
         "Bayar Rp 150.000 dengan DOKU Wallet"
     );
-    for kind in ["text", "email"] {
-        let id = fixture.input(kind).id();
+    // Each input has a label, and the name of the hosted page's field for it (which
+    // browsers' autofill may go by).
+    for (kind, name) in [
+        ("text", form_fields::FIRST_NAME),
+        ("email", form_fields::EMAIL),
+    ] {
+        let input = fixture.input(kind);
         assert!(
-            fixture.find(&format!("label[for='{id}']")).is_some(),
+            fixture
+                .find(&format!("label[for='{}']", input.id()))
+                .is_some(),
             "the {kind} input has a label"
         );
+        assert_eq!(input.name(), name, "the {kind} input's name");
     }
     assert_eq!(fixture.text("label[for$='-name']"), "Nama depan");
     // Every fixed text is in the customer's language, in its place (also the hidden ones).
