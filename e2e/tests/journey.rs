@@ -103,31 +103,35 @@ async fn payment_page_success_and_decline() {
     finish(browser, stack).await;
 }
 
+/// A merchant's site and its stack, and Chromium on the site's checkout page for a new
+/// order, once the widget shows its form; `page` makes the page's URL from the site, the
+/// proxy's base URL and the order.
+async fn on_merchant_page(
+    page: impl Fn(&MerchantSite, &str, &str) -> String,
+) -> (MerchantSite, Stack, Browser, String) {
+    let site = MerchantSite::start().await;
+    let stack = site.stack().await;
+    let browser = Browser::start(None).await;
+    let order_id = stack.proxy.order(15_000_000).await;
+    let url = page(&site, &stack.proxy.url(""), &order_id);
+    browser.client.goto(&url).await.unwrap();
+    browser.in_widget("button.doku-pay").await;
+    (site, stack, browser, order_id)
+}
+
 /// The README's integration: the merchant's own page, on another origin than the proxy,
 /// holds the widget's element and its script tag. The widget's files and the checkout API
 /// answer that origin (it is in `--allowed-origins`), and DOKU sends the customer back
 /// to the merchant's page, where the widget shows the result.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
-    let site = MerchantSite::start().await;
-    let stack = site.stack().await;
-    let browser = Browser::start(None).await;
-    let order_id = stack.proxy.order(15_000_000).await;
-    let page = site.checkout_url(&stack.proxy.url(""), &order_id);
-    browser.client.goto(&page).await.unwrap();
-    browser.in_widget("button.doku-pay").await;
+    let (site, stack, browser, order_id) = on_merchant_page(MerchantSite::checkout_url).await;
     // doku-embed.js asks for the wasm, the stylesheet and the order before it imports the
     // glue, instead of the glue asking for the wasm once it has arrived itself, and so on;
     // the widget takes the preloaded order rather than asking again.
-    let glue = browser.requests("/doku-checkout.js").await[0];
     let order = format!("/api/checkout/orders/{order_id}");
-    for path in ["/doku-checkout_bg.wasm", "/doku-checkout.css", &order] {
-        let starts = browser.requests(path).await;
-        assert!(
-            starts.len() == 1 && starts[0] <= glue,
-            "{path}: asked for at {starts:?} ms, the glue at {glue} ms"
-        );
-    }
+    let paths = ["/doku-checkout_bg.wasm", "/doku-checkout.css", &order];
+    asked_for_once_by(&browser, &paths, "/doku-checkout.js").await;
     browser.pay("Budi", "budi@example.com").await;
     browser.press_on_doku("success").await;
     let back = browser
@@ -145,18 +149,26 @@ async fn a_merchant_page_on_another_origin_embeds_the_widget_and_pays() {
     finish(browser, stack).await;
 }
 
+/// Asserts that the page asked for each of `paths` once, no later than for `by`.
+async fn asked_for_once_by(browser: &Browser, paths: &[&str], by: &str) {
+    let limit = browser.requests(by).await[0];
+    for path in paths {
+        let starts = browser.requests(path).await;
+        assert!(
+            starts.len() == 1 && starts[0] <= limit,
+            "{path}: asked for at {starts:?} ms, {by} at {limit} ms"
+        );
+    }
+}
+
 /// A merchant's page that styles the widget with its own stylesheet (`data-stylesheet`)
 /// gets no preload of the widget's, which nothing would use.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_merchant_stylesheet_replaces_the_widget_one_unfetched() {
-    let site = MerchantSite::start().await;
-    let stack = site.stack().await;
-    let browser = Browser::start(None).await;
-    let order_id = stack.proxy.order(15_000_000).await;
-    let own = stack.proxy.url("/hosted.css");
-    let page = site.styled_checkout_url(&stack.proxy.url(""), &order_id, &own);
-    browser.client.goto(&page).await.unwrap();
-    browser.in_widget("button.doku-pay").await;
+    let (_site, stack, browser, _) = on_merchant_page(|site, proxy, order_id| {
+        site.styled_checkout_url(proxy, order_id, &format!("{proxy}/hosted.css"))
+    })
+    .await;
     let fetched = (
         browser.requests("/doku-checkout.css").await.len(),
         browser.requests("/hosted.css").await.len(),
@@ -170,27 +182,16 @@ async fn a_merchant_stylesheet_replaces_the_widget_one_unfetched() {
 /// once each (the loader and the widget take the hinted responses).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_merchant_page_with_the_readme_hints_asks_for_everything_with_the_page() {
-    let site = MerchantSite::start().await;
-    let stack = site.stack().await;
-    let browser = Browser::start(None).await;
-    let order_id = stack.proxy.order(15_000_000).await;
-    let page = site.hinted_checkout_url(&stack.proxy.url(""), &order_id);
-    browser.client.goto(&page).await.unwrap();
-    browser.in_widget("button.doku-pay").await;
-    let loader = browser.requests("/doku-embed.js").await[0];
+    let (_site, stack, browser, order_id) =
+        on_merchant_page(MerchantSite::hinted_checkout_url).await;
     let order = format!("/api/checkout/orders/{order_id}");
-    for path in [
+    let paths = [
         "/doku-checkout.js",
         "/doku-checkout_bg.wasm",
         "/doku-checkout.css",
         &order,
-    ] {
-        let starts = browser.requests(path).await;
-        assert!(
-            starts.len() == 1 && starts[0] <= loader,
-            "{path}: asked for at {starts:?} ms, doku-embed.js at {loader} ms"
-        );
-    }
+    ];
+    asked_for_once_by(&browser, &paths, "/doku-embed.js").await;
     finish(browser, stack).await;
 }
 
