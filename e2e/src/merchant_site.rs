@@ -52,7 +52,7 @@ impl MerchantSite {
     /// The checkout page for `order_id`, embedding the widget of the proxy at `proxy`
     /// (its base URL).
     pub fn checkout_url(&self, proxy: &str, order_id: &str) -> String {
-        checkout_url(&self.origin, proxy, order_id, Extra::None)
+        checkout_url(&self.origin, proxy, order_id, Extra::Plain)
     }
 
     /// [`MerchantSite::checkout_url`], the widget styled by `stylesheet` instead of its
@@ -71,7 +71,8 @@ impl MerchantSite {
 /// What a checkout page adds to the README's integration.
 #[derive(Clone, Copy)]
 enum Extra<'a> {
-    None,
+    /// Nothing: the README's integration as it is.
+    Plain,
     /// The page's own stylesheet for the widget (`data-stylesheet`).
     Stylesheet(&'a str),
     /// The README's hints in the page's head.
@@ -87,7 +88,7 @@ fn checkout_url(origin: &str, proxy: &str, order_id: &str, extra: Extra) -> Stri
         .append_pair("proxy", proxy)
         .append_pair("order", order_id);
     match extra {
-        Extra::None => {}
+        Extra::Plain => {}
         Extra::Stylesheet(stylesheet) => {
             query.append_pair(STYLESHEET, stylesheet);
         }
@@ -121,7 +122,7 @@ async fn checkout_page(
     let extra = match (query.get(STYLESHEET), query.contains_key(HINTS)) {
         (Some(stylesheet), _) => Extra::Stylesheet(stylesheet),
         (None, true) => Extra::Hints,
-        (None, false) => Extra::None,
+        (None, false) => Extra::Plain,
     };
     let back = escape(&checkout_url(&origin, proxy, order, extra));
     let styled = match extra {
