@@ -22,7 +22,7 @@ use doku_protocol::{
     BodyValue, CheckoutStatus, CreateSession, Currency, OrderView, ProblemDocument, SessionView,
     UncheckedRedirect,
 };
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -1356,16 +1356,29 @@ async fn an_unmounted_widget_stops_checking() {
 }
 
 #[wasm_bindgen_test]
-async fn an_unmounted_widget_ignores_the_back_forward_cache() {
+async fn an_unmounted_widget_ignores_the_back_forward_cache_and_leaves_no_listener() {
     let backend = redirecting("https://paymentpage.ecommpay.com/payment?a=1");
     *backend.statuses.borrow_mut() = vec![Ok(declined("20105"))];
     let mut fixture = Fixture::paying(Some("en"), backend, CHROME).await;
     fixture.submit();
     fixture.until_redirect().await;
     fixture.unmount();
+    // A `pageshow` listener left behind would call its dropped closure, which throws;
+    // the browser reports that as an `error` event on the window.
+    let errors = Rc::new(Cell::new(0));
+    let counted = errors.clone();
+    let on_error = Closure::<dyn Fn()>::new(move || counted.set(counted.get() + 1));
+    let window = web_sys::window().unwrap();
+    window
+        .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        .unwrap();
     back_from_the_cache();
+    window
+        .remove_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        .unwrap();
     sleep(50).await;
     assert_eq!(fixture.backend.calls("session"), Vec::<String>::new());
+    assert_eq!(errors.get(), 0, "errors from a listener left behind");
 }
 
 #[wasm_bindgen_test]
