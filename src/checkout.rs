@@ -575,7 +575,6 @@ pub(crate) fn start(
             shown: RefCell::new(None),
         }),
     };
-    state.show();
     let given_order = config.order.take();
     let alive = Rc::new(Cell::new(true));
     let flow = Flow {
@@ -615,6 +614,7 @@ pub(crate) fn start(
             .add_event_listener_with_callback_and_bool(kind, actions.as_ref().unchecked_ref(), true)
             .ok();
     }
+    // `load` shows the model first (loading), before it asks for the order.
     leptos::task::spawn_local(flow.load(given_order));
     Some(Running {
         alive,
