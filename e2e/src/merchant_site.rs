@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
-use doku_proxy::pages::escape;
+use doku_proxy::pages::{escape, widget_preloads};
 use doku_testkit::{Stack, StackOptions};
 use std::collections::HashMap;
 
@@ -100,14 +100,13 @@ fn checkout_url(origin: &str, proxy: &str, order_id: &str, extra: Extra) -> Stri
 }
 
 /// The README's hints for a page embedding the widget of the proxy at `proxy` (its base
-/// URL, escaped) for order `order` (escaped).
+/// URL, escaped) for order `order` (escaped): the widget's files, as the proxy's own
+/// pages preload them, and the order.
 fn hints(proxy: &str, order: &str) -> String {
-    format!(
-        "<link rel=\"modulepreload\" href=\"{proxy}/doku-checkout.js\">\n\
-         <link rel=\"preload\" href=\"{proxy}/doku-checkout_bg.wasm\" as=\"fetch\" crossorigin>\n\
-         <link rel=\"preload\" href=\"{proxy}/doku-checkout.css\" as=\"style\">\n\
-         <link rel=\"preload\" href=\"{proxy}/api/checkout/orders/{order}\" as=\"fetch\" crossorigin>\n"
-    )
+    widget_preloads(proxy)
+        + &format!(
+            "<link rel=\"preload\" href=\"{proxy}/api/checkout/orders/{order}\" as=\"fetch\" crossorigin>\n"
+        )
 }
 
 /// The page: a heading, the widget's element (DOKU sends the customer back to this same

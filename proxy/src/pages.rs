@@ -32,14 +32,25 @@ pub fn escape(s: &str) -> String {
 /// The pages' own stylesheet, as a file.
 pub const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/hosted.css\">\n";
 
-/// A page holding a widget loads it: the browser fetches the widget's script, wasm and
-/// stylesheet in parallel. The stylesheet is only preloaded: it styles the widget's
-/// shadow root, whose link then takes the preloaded copy, and blocks neither the page's
-/// first paint nor its scripts.
-pub const WIDGET_FILES: &str = "<link rel=\"modulepreload\" href=\"/doku-checkout.js\">\n\
-     <link rel=\"preload\" href=\"/doku-checkout_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
-     <link rel=\"preload\" href=\"/doku-checkout.css\" as=\"style\">\n\
-     <script type=\"module\" src=\"/doku-embed.js\"></script>\n";
+/// The widget's files preloaded by a page that holds it, from `base` (the proxy's base
+/// URL, escaped; empty on the proxy's own pages): the browser fetches the widget's
+/// script, wasm and stylesheet with the page, in parallel. The stylesheet is only
+/// preloaded: it styles the widget's shadow root, whose link then takes the preloaded
+/// copy, and blocks neither the page's first paint nor its scripts. The README gives
+/// merchants' pages the same lines.
+pub fn widget_preloads(base: &str) -> String {
+    format!(
+        "<link rel=\"modulepreload\" href=\"{base}/doku-checkout.js\">\n\
+         <link rel=\"preload\" href=\"{base}/doku-checkout_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
+         <link rel=\"preload\" href=\"{base}/doku-checkout.css\" as=\"style\">\n"
+    )
+}
+
+/// A proxy's page holding a widget loads it: its files preloaded ([`widget_preloads`]),
+/// then the loader.
+pub fn widget_files() -> String {
+    widget_preloads("") + "<script type=\"module\" src=\"/doku-embed.js\"></script>\n"
+}
 
 /// A page in `lang`, `head` (its styles, scripts and the like) after the title and
 /// `body` inside `<main>`.

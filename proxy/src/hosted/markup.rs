@@ -3,7 +3,7 @@
 
 use crate::app::SharedApp;
 use crate::ids::new_id;
-use crate::pages::{WIDGET_FILES, escape, page};
+use crate::pages::{escape, page, widget_files};
 use crate::problem::ApiError;
 use crate::store::Payment;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -147,9 +147,9 @@ pub(super) fn checkout_page(
         // Back from DOKU without the widget, the page asks again until the result is final.
         Content::Status(payment) if !payment.status.is_final() => {
             head.push_str("<noscript><meta http-equiv=\"refresh\" content=\"3\"></noscript>\n");
-            head.push_str(WIDGET_FILES);
+            head.push_str(&widget_files());
         }
-        _ => head.push_str(WIDGET_FILES),
+        _ => head.push_str(&widget_files()),
     }
     // Right after the form: the moment it can be used.
     let mark = match content {
