@@ -8,6 +8,7 @@ mod callbacks;
 mod group_insert;
 mod group_read;
 mod group_report;
+mod order_cache;
 mod orders;
 mod payments;
 mod reports;
@@ -26,9 +27,11 @@ pub use reports::{PaymentFilter, StatusCount};
 use group_insert::GroupInsert;
 use group_read::GroupRead;
 use group_report::GroupReport;
+use order_cache::OrderCache;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why a storage operation failed.
@@ -85,6 +88,8 @@ pub struct Store {
     payments: GroupRead<Payment>,
     /// Orders read by id go through here, read in batches.
     orders: GroupRead<Order>,
+    /// Orders this instance has written or read, shared by its clones.
+    known_orders: Arc<OrderCache>,
 }
 
 impl Store {
@@ -144,6 +149,7 @@ impl Store {
             reports: GroupReport::start(pool.clone(), backend),
             payments: GroupRead::start(pool.clone()),
             orders: GroupRead::start(pool.clone()),
+            known_orders: Arc::default(),
             pool,
         })
     }

@@ -55,12 +55,21 @@ impl Store {
         .bind(order.created_at)
         .execute(&self.pool)
         .await?;
+        self.known_orders.keep(&order);
         Ok(order)
     }
 
-    /// The order `id`, if there is one.
+    /// The order `id`, if there is one: from memory if this instance has seen it (orders
+    /// never change), else read.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
-        self.orders.read(id).await
+        if let Some(order) = self.known_orders.get(id) {
+            return Ok(Some(order));
+        }
+        let order = self.orders.read(id).await?;
+        if let Some(order) = &order {
+            self.known_orders.keep(order);
+        }
+        Ok(order)
     }
 
     /// The order `id` and whether it is paid, in one query (the widget's order view shows both).
@@ -118,4 +127,53 @@ pub(super) fn to_i64(minor: u64) -> Result<i64, StoreError> {
 /// Minor units as read from the database.
 pub(super) fn from_i64(minor: i64) -> Result<u64, StoreError> {
     u64::try_from(minor).map_err(|_| StoreError::Corrupt(format!("negative amount {minor}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::payments::tests::order;
+
+    #[tokio::test]
+    async fn an_order_once_seen_is_answered_from_memory() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let other = Store::connect(&db.url).await.expect("another instance");
+            let id = order(&store).await;
+            // Another instance reads the order from the database.
+            let stored = other.order(&id).await.expect("a read").expect("the order");
+            // Changed behind the proxy's back (it never changes an order): both instances
+            // answer from memory, a third that has not seen it reads the change.
+            sqlx::query("UPDATE orders SET description = 'changed' WHERE id = $1")
+                .bind(&id)
+                .execute(&store.pool)
+                .await
+                .expect("an update");
+            for instance in [&store, &other] {
+                let answer = instance.order(&id).await.expect("a read");
+                assert_eq!(answer.as_ref(), Some(&stored), "{}", db.backend);
+            }
+            let third = Store::connect(&db.url).await.expect("a third instance");
+            let read = third.order(&id).await.expect("a read").expect("the order");
+            assert_eq!(read.description, "changed", "{}", db.backend);
+
+            // An order not found is not remembered: once another instance has created
+            // it, it is found.
+            let later = "ord_created_later";
+            assert_eq!(other.order(later).await.expect("a read"), None);
+            sqlx::query(
+                "INSERT INTO orders (id, amount, currency, description, created_at) \
+                 VALUES ($1, 15000000, 'IDR', 'Later', 1)",
+            )
+            .bind(later)
+            .execute(&store.pool)
+            .await
+            .expect("an insert");
+            let found = other.order(later).await.expect("a read");
+            assert_eq!(found.map(|o| o.description), Some("Later".into()));
+            for instance in [store, other, third] {
+                instance.close().await;
+            }
+        }
+    }
 }
