@@ -1,20 +1,27 @@
-//! Orders kept in memory once this instance has written or read them. An order never
-//! changes and is never deleted, so the copy is as good as the row, whichever instance
-//! wrote it: a checkout for an order seen before skips the database's read. An order
-//! that is not found is not remembered (another instance may create it). Bounded: once
-//! full, the oldest entry goes first.
+//! Orders kept in memory for a while once this instance has written or read them. An
+//! order never changes and is never deleted, so the copy is as good as the row,
+//! whichever instance wrote it: a checkout opened soon after its order was created (or
+//! looked at) skips the database's read. An order that is not found is not remembered
+//! (another instance may create it). Entries go after [`KEEP_FOR`], or earlier, oldest
+//! first, once [`CAPACITY`] are kept; memory follows the rate of new orders, not their
+//! total.
 
 use super::Order;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-/// Orders kept: about 13 MB at ~200 bytes each, a few hours of orders at a busy shop's
-/// rate, and more than `make bench` opens sessions for between its order creations.
+/// How long an order is kept: a customer usually opens the checkout within minutes of
+/// the merchant creating the order.
+const KEEP_FOR: Duration = Duration::from_secs(300);
+/// The most orders kept: about 500 bytes each (`make bench`: 60,000 orders took the
+/// SQLite proxy's peak memory from 25 to 55 MiB).
 const CAPACITY: usize = 65_536;
 
-/// The orders seen most recently, by id.
+/// The orders seen in the last [`KEEP_FOR`], by id.
 #[derive(Debug)]
 pub(super) struct OrderCache {
+    keep_for: Duration,
     capacity: usize,
     kept: Mutex<Kept>,
 }
@@ -22,50 +29,81 @@ pub(super) struct OrderCache {
 /// The cache's contents, and the order they came in.
 #[derive(Debug, Default)]
 struct Kept {
-    orders: HashMap<Arc<str>, Order>,
+    /// Each order with when it was kept.
+    orders: HashMap<Arc<str>, (Instant, Order)>,
+    /// The ids of `orders`, oldest first.
     oldest_first: VecDeque<Arc<str>>,
+}
+
+impl Kept {
+    /// Drops the entry kept first; `false` if there is none.
+    fn drop_oldest(&mut self) -> bool {
+        let Some(oldest) = self.oldest_first.pop_front() else {
+            return false;
+        };
+        self.orders.remove(&oldest);
+        true
+    }
 }
 
 impl Default for OrderCache {
     fn default() -> Self {
-        OrderCache::with_capacity(CAPACITY)
+        OrderCache::new(KEEP_FOR, CAPACITY)
     }
 }
 
 impl OrderCache {
-    /// An empty cache that keeps at most `capacity` orders (at least one).
-    fn with_capacity(capacity: usize) -> OrderCache {
+    /// An empty cache that keeps orders for `keep_for`, at most `capacity` (at least
+    /// one) at a time.
+    fn new(keep_for: Duration, capacity: usize) -> OrderCache {
         OrderCache {
+            keep_for,
             capacity: capacity.max(1),
             kept: Mutex::default(),
         }
     }
 
-    /// The order `id`, if it is kept.
+    /// The order `id`, if it was kept less than [`KEEP_FOR`] ago.
     pub(super) fn get(&self, id: &str) -> Option<Order> {
-        self.lock().orders.get(id).cloned()
+        self.get_at(id, Instant::now())
     }
 
-    /// Keeps `order`, making room by dropping the oldest entries.
+    /// Keeps `order` from now on.
     pub(super) fn keep(&self, order: &Order) {
+        self.keep_at(order, Instant::now());
+    }
+
+    fn get_at(&self, id: &str, now: Instant) -> Option<Order> {
+        let kept = self.lock();
+        // Entries go only when another is kept: one too old is not answered.
+        let (at, order) = kept.orders.get(id)?;
+        (now.duration_since(*at) < self.keep_for).then(|| order.clone())
+    }
+
+    fn keep_at(&self, order: &Order, now: Instant) {
         let mut kept = self.lock();
+        // Kept in turn, so the expired ones are in front.
+        while let Some(oldest) = kept.oldest_first.front() {
+            let expired = kept
+                .orders
+                .get(oldest)
+                .is_none_or(|(at, _)| now.duration_since(*at) >= self.keep_for);
+            if !expired || !kept.drop_oldest() {
+                break;
+            }
+        }
         if kept.orders.contains_key(order.id.as_str()) {
             return;
         }
-        while kept.orders.len() >= self.capacity {
-            let Some(oldest) = kept.oldest_first.pop_front() else {
-                break;
-            };
-            kept.orders.remove(&oldest);
-        }
+        while kept.orders.len() >= self.capacity && kept.drop_oldest() {}
         let id: Arc<str> = Arc::from(order.id.as_str());
         kept.oldest_first.push_back(id.clone());
-        kept.orders.insert(id, order.clone());
+        kept.orders.insert(id, (now, order.clone()));
     }
 
     /// The contents. A panic elsewhere while the lock was held cannot leave them half
     /// changed (each change is one insert or remove), so a poisoned lock is still used.
-    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+    fn lock(&self) -> MutexGuard<'_, Kept> {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -90,16 +128,36 @@ mod tests {
 
     #[test]
     fn a_full_cache_drops_its_oldest_order_first() {
-        let cache = OrderCache::with_capacity(2);
-        cache.keep(&order("ord_a"));
-        cache.keep(&order("ord_b"));
+        let cache = OrderCache::new(Duration::from_secs(300), 2);
+        let now = Instant::now();
+        cache.keep_at(&order("ord_a"), now);
+        cache.keep_at(&order("ord_b"), now);
         // Kept again: no second entry, and no change of age.
-        cache.keep(&order("ord_a"));
-        cache.keep(&order("ord_c"));
-        assert_eq!(cache.get("ord_a"), None);
-        assert_eq!(cache.get("ord_b"), Some(order("ord_b")));
-        assert_eq!(cache.get("ord_c"), Some(order("ord_c")));
+        cache.keep_at(&order("ord_a"), now);
+        cache.keep_at(&order("ord_c"), now);
+        assert_eq!(cache.get_at("ord_a", now), None);
+        assert_eq!(cache.get_at("ord_b", now), Some(order("ord_b")));
+        assert_eq!(cache.get_at("ord_c", now), Some(order("ord_c")));
         assert_eq!(cache.lock().oldest_first.len(), 2);
-        assert_eq!(cache.get("ord_unknown"), None);
+        assert_eq!(cache.get_at("ord_unknown", now), None);
+    }
+
+    #[test]
+    fn an_order_is_kept_for_a_while_and_kept_again_when_read_again() {
+        let cache = OrderCache::new(Duration::from_secs(300), 100);
+        let start = Instant::now();
+        let later = |seconds| start + Duration::from_secs(seconds);
+        cache.keep_at(&order("ord_a"), start);
+        cache.keep_at(&order("ord_b"), later(100));
+        assert_eq!(cache.get_at("ord_a", later(299)), Some(order("ord_a")));
+        // Too old: not answered, though still there until something else is kept.
+        assert_eq!(cache.get_at("ord_a", later(300)), None);
+        // Read again from the database and kept: the old entry goes, the new one stays.
+        cache.keep_at(&order("ord_a"), later(301));
+        assert_eq!(cache.get_at("ord_a", later(500)), Some(order("ord_a")));
+        // Keeping drops what has expired: ord_b (kept at 100) is gone at 400.
+        cache.keep_at(&order("ord_c"), later(400));
+        assert_eq!(cache.lock().oldest_first.len(), 2);
+        assert_eq!(cache.get_at("ord_b", later(400)), None);
     }
 }
