@@ -80,8 +80,13 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| Ok((Order::read(&row)?, row.try_get::<i64, _>("paid")? > 0)))
-            .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let order = Order::read(&row)?;
+        // The widget shows the order just before it opens the checkout for it.
+        self.known_orders.keep(&order);
+        Ok(Some((order, row.try_get::<i64, _>("paid")? > 0)))
     }
 }
 
@@ -139,17 +144,23 @@ mod tests {
         for db in doku_testkit::databases().await {
             let store = Store::connect(&db.url).await.expect("a store");
             let other = Store::connect(&db.url).await.expect("another instance");
+            let viewer = Store::connect(&db.url)
+                .await
+                .expect("an instance the widget asks");
             let id = order(&store).await;
-            // Another instance reads the order from the database.
+            // Other instances read the order from the database, one as the widget's
+            // order view does.
             let stored = other.order(&id).await.expect("a read").expect("the order");
-            // Changed behind the proxy's back (it never changes an order): both instances
-            // answer from memory, a third that has not seen it reads the change.
+            let viewed = viewer.order_and_paid(&id).await.expect("a read");
+            assert_eq!(viewed, Some((stored.clone(), false)), "{}", db.backend);
+            // Changed behind the proxy's back (it never changes an order): the instances
+            // that have seen it answer from memory, a third that has not reads the change.
             sqlx::query("UPDATE orders SET description = 'changed' WHERE id = $1")
                 .bind(&id)
                 .execute(&store.pool)
                 .await
                 .expect("an update");
-            for instance in [&store, &other] {
+            for instance in [&store, &other, &viewer] {
                 let answer = instance.order(&id).await.expect("a read");
                 assert_eq!(answer.as_ref(), Some(&stored), "{}", db.backend);
             }
@@ -171,7 +182,7 @@ mod tests {
             .expect("an insert");
             let found = other.order(later).await.expect("a read");
             assert_eq!(found.map(|o| o.description), Some("Later".into()));
-            for instance in [store, other, third] {
+            for instance in [store, other, viewer, third] {
                 instance.close().await;
             }
         }
