@@ -6,11 +6,13 @@
 use crate::server::{
     API_KEY, SECRET, Server, callback_body, peak_rss_mib, start_peer, start_proxy,
 };
+use crate::stats::Series;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 /// The reconciler stays out of the measurement.
 const QUIET: &[&str] = &["--purchase-check-after=1h", "--reconcile-every=1h"];
@@ -27,6 +29,8 @@ pub const PEER: &str = "Node.js + express + ecommpay SDK (PostgreSQL)";
 /// Distinct orders (and callbacks) ready before each run: more than a run uses here
 /// (the proxy on PostgreSQL took 42,300 orders in one 5 s run at 64 connections).
 const ORDERS: usize = 60_000;
+/// Commits timed by [`commit_floor`].
+const COMMITS: i64 = 2_000;
 
 /// One `wrk` run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -330,6 +334,34 @@ async fn fresh_database(admin_url: &str, name: &str) -> String {
         .rsplit_once('/')
         .map_or(admin_url, |(base, _)| base);
     format!("{base}/{name}")
+}
+
+/// The time of one durable commit on PostgreSQL: a one-row INSERT into a table with one
+/// index, committed (with the server's default, durable settings) over one connection
+/// from here, each sample one INSERT's round trip. A server that commits before it
+/// answers and is sent one request at a time can answer no faster.
+pub async fn commit_floor(admin_url: &str) -> Series {
+    let url = fresh_database(admin_url, "bench_commit").await;
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query("CREATE TABLE commits (id BIGINT PRIMARY KEY, body TEXT NOT NULL)")
+        .execute(&mut db)
+        .await
+        .expect("create the table");
+    let mut floor = Series::new("PostgreSQL: one INSERT committed, one connection");
+    for id in 0..COMMITS {
+        let start = Instant::now();
+        sqlx::query("INSERT INTO commits (id, body) VALUES ($1, 'a committed row')")
+            .bind(id)
+            .execute(&mut db)
+            .await
+            .expect("insert a row");
+        floor
+            .samples_ms
+            .push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    floor
 }
 
 /// Every server, every endpoint, every concurrency level. `admin_url` is a PostgreSQL

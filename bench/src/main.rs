@@ -90,6 +90,9 @@ async fn main() -> ExitCode {
             );
             return ExitCode::FAILURE;
         };
+        // Before the servers start, on a quiet machine.
+        let floor = load::commit_floor(&admin).await;
+        save(&root, "commit-floor", &floor);
         let figures = load::run(&root, &admin).await;
         save(&root, "load", &figures);
     }

@@ -377,7 +377,7 @@ fn paired(ours: &Runs, peer: &Runs, of: impl Fn(&LoadRun) -> f64) -> Series {
     }))
 }
 
-fn load_section(out: &mut String, runs: &[LoadRun]) {
+fn load_section(out: &mut String, runs: &[LoadRun], floor: Option<&Series>) {
     let _ = writeln!(out, "## The proxy under load\n");
     let _ = writeln!(
         out,
@@ -450,6 +450,56 @@ fn load_section(out: &mut String, runs: &[LoadRun]) {
         out,
         "\nTarget: at least 5x the peer's throughput with a lower p99.\n"
     );
+    if let Some(floor) = floor {
+        floor_section(out, &groups, floor);
+    }
+}
+
+/// What one durable commit allows at one connection, against the peer's figures there.
+fn floor_section(out: &mut String, groups: &[Runs], floor: &Series) {
+    let commit_ms = floor.median();
+    if commit_ms <= 0.0 {
+        return;
+    }
+    let most = 1000.0 / commit_ms;
+    let _ = writeln!(
+        out,
+        "### The floor at one connection\n\n\
+         Before the servers start, the bench commits {} one-row INSERTs on the same PostgreSQL server, one \
+         connection, one at a time (a table with one index, the server's durable defaults; each sample \
+         one INSERT's round trip): median **{commit_ms:.3} ms** (p25-p75 {:.3}-{:.3}, min-max {:.3}-{:.3}). \
+         A server that commits before it answers, sent one request at a time, answers at most {most:.0} \
+         requests a second, whatever it does besides.\n",
+        floor.samples_ms.len(),
+        floor.quantile(0.25),
+        floor.quantile(0.75),
+        floor.quantile(0.0),
+        floor.quantile(1.0),
+    );
+    let at_one = |server: &str, endpoint: &str| {
+        groups
+            .iter()
+            .find(|g| g.server == server && g.endpoint == endpoint && g.concurrency == 1)
+            .map(|g| g.figure(|run| run.rps).median())
+    };
+    let _ = writeln!(
+        out,
+        "| endpoint | the peer, req/s | at most (that / the peer) | ours, req/s (ours / at most) |\n\
+         | --- | ---: | ---: | ---: |"
+    );
+    for endpoint in ["sessions", "callbacks"] {
+        if let (Some(peer), Some(ours)) =
+            (at_one(PEER, endpoint), at_one(PROXY_ON_POSTGRES, endpoint))
+        {
+            let _ = writeln!(
+                out,
+                "| {endpoint} | {peer:.0} | {:.1}x | {ours:.0} ({:.0}%) |",
+                most / peer,
+                100.0 * ours / most,
+            );
+        }
+    }
+    out.push('\n');
 }
 
 /// The whole report.
@@ -482,7 +532,10 @@ pub fn render(root: &Path) -> String {
         None => out.push_str("## Click to navigation\n\nNot measured in this run.\n\n"),
     }
     match load_saved::<Vec<LoadRun>>(root, "load") {
-        Some(runs) => load_section(&mut out, &runs),
+        Some(runs) => {
+            let floor = load_saved::<Series>(root, "commit-floor");
+            load_section(&mut out, &runs, floor.as_ref());
+        }
         None => out.push_str("## The proxy under load\n\nNot measured in this run.\n\n"),
     }
     out
@@ -539,5 +592,27 @@ mod tests {
             median_range(&groups[0].figure(|r| r.rps), 0),
             "250 (200-300)"
         );
+    }
+
+    #[test]
+    fn the_floor_bounds_the_ratio_at_one_connection() {
+        let runs = [
+            run(PROXY_ON_POSTGRES, "sessions", 1, 0, 1000.0),
+            run(PEER, "sessions", 1, 0, 500.0),
+            run(PROXY_ON_POSTGRES, "sessions", 16, 0, 9000.0),
+        ];
+        // Commits of 0.4, 0.5 and 0.6 ms: 2000 a second at the median.
+        let floor = Series::of([0.6, 0.4, 0.5]);
+        let mut out = String::new();
+        floor_section(&mut out, &grouped(&runs), &floor);
+        assert!(out.contains("median **0.500 ms**"), "{out}");
+        assert!(out.contains("at most 2000 requests a second"), "{out}");
+        // 2000 / 500 = 4x the peer at most; ours 1000 is half of that. No callbacks row:
+        // neither server has one.
+        assert!(
+            out.contains("| sessions | 500 | 4.0x | 1000 (50%) |"),
+            "{out}"
+        );
+        assert!(!out.contains("| callbacks |"), "{out}");
     }
 }
