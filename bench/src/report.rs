@@ -465,16 +465,11 @@ fn floor_section(out: &mut String, groups: &[Runs], floor: &Series) {
     let _ = writeln!(
         out,
         "### The floor at one connection\n\n\
-         Before the servers start, the bench commits {} one-row INSERTs on the same PostgreSQL server, one \
+         Before the servers start, the bench commits one-row INSERTs on the same PostgreSQL server, one \
          connection, one at a time (a table with one index, the server's durable defaults; each sample \
-         one INSERT's round trip): median **{commit_ms:.3} ms** (p25-p75 {:.3}-{:.3}, min-max {:.3}-{:.3}). \
-         A server that commits before it answers, sent one request at a time, answers at most {most:.0} \
-         requests a second, whatever it does besides.\n",
-        floor.samples_ms.len(),
-        floor.quantile(0.25),
-        floor.quantile(0.75),
-        floor.quantile(0.0),
-        floor.quantile(1.0),
+         one INSERT's round trip): **{}**. A server that commits before it answers, sent one request at a \
+         time, answers at most {most:.0} requests a second, whatever it does besides.\n",
+        floor.describe_to(3),
     );
     let at_one = |server: &str, endpoint: &str| {
         groups
@@ -605,7 +600,7 @@ mod tests {
         let floor = Series::of([0.6, 0.4, 0.5]);
         let mut out = String::new();
         floor_section(&mut out, &grouped(&runs), &floor);
-        assert!(out.contains("median **0.500 ms**"), "{out}");
+        assert!(out.contains("**0.500 ms (p25-p75 0.450-0.550"), "{out}");
         assert!(out.contains("at most 2000 requests a second"), "{out}");
         // 2000 / 500 = 4x the peer at most; ours 1000 is half of that. No callbacks row:
         // neither server has one.

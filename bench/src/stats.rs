@@ -51,12 +51,17 @@ impl Series {
         self.quantile(0.5)
     }
 
-    /// `median (p25-p75, min-max, n)` in milliseconds.
+    /// `median (p25-p75, min-max, n)` in milliseconds, to a tenth.
     pub fn describe(&self) -> String {
+        self.describe_to(1)
+    }
+
+    /// `median (p25-p75, min-max, n)` in milliseconds, to `decimals` places.
+    pub fn describe_to(&self, decimals: usize) -> String {
         let sorted = self.sorted();
         match (sorted.first(), sorted.last()) {
             (Some(min), Some(max)) => format!(
-                "{:.1} ms (p25-p75 {:.1}-{:.1}, min-max {:.1}-{:.1}, n={})",
+                "{:.decimals$} ms (p25-p75 {:.decimals$}-{:.decimals$}, min-max {:.decimals$}-{:.decimals$}, n={})",
                 self.median(),
                 self.quantile(0.25),
                 self.quantile(0.75),
@@ -83,6 +88,11 @@ mod tests {
         assert_eq!(series.quantile(0.0), 1.0);
         assert_eq!(series.quantile(1.0), 4.0);
         assert!(series.describe().starts_with("2.5 ms (p25-p75 1.8-3.2"));
+        assert!(
+            series
+                .describe_to(3)
+                .starts_with("2.500 ms (p25-p75 1.750-3.250")
+        );
         assert_eq!(Series::new("empty").median(), 0.0);
     }
 }
