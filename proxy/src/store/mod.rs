@@ -29,7 +29,7 @@ use group_read::GroupRead;
 use group_report::GroupReport;
 use order_cache::OrderCache;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +92,29 @@ pub struct Store {
     known_orders: Arc<OrderCache>,
 }
 
+/// A pooled connection idle for longer than this is pinged before it is handed out.
+const PING_IDLE_OVER: Duration = Duration::from_secs(1);
+
+/// The pool's options for both databases. sqlx pings every connection before handing
+/// it out by default: one more round trip before each statement. Here only a
+/// connection that sat idle for over [`PING_IDLE_OVER`] is checked (a database
+/// restarted during a quiet spell is noticed then, and the connection replaced); one
+/// in steady use goes straight to its statement. (sqlx 0.8 also pings each connection
+/// on its way back to the pool, after the caller has its answer; no option turns that
+/// off.)
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_IDLE_OVER {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://file.db`, `postgres://...`) and brings the schema
     /// up to date.
@@ -115,7 +138,7 @@ impl Store {
             // SQLite has one writer: one connection serialises every transaction, so a
             // transaction never fails for another's lock.
             Backend::Sqlite => {
-                AnyPoolOptions::new()
+                pool_options()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|connection, _| {
@@ -133,7 +156,7 @@ impl Store {
                     .await?
             }
             Backend::Postgres => {
-                AnyPoolOptions::new()
+                pool_options()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
@@ -216,5 +239,36 @@ mod tests {
             redact_url("postgres://doku@host/db"),
             "postgres://doku@host/db"
         );
+    }
+
+    /// A connection PostgreSQL ended while it sat idle is replaced before a statement
+    /// uses it (the check of connections idle over PING_IDLE_OVER); without that
+    /// check the statement fails on the dead connection.
+    #[tokio::test]
+    async fn a_connection_ended_while_idle_is_replaced() {
+        let db = doku_testkit::postgres().await;
+        let store = Store::connect(&db.url).await.expect("connect");
+        store.ping().await.expect("the database answers");
+        let name = db.url.rsplit('/').next().expect("a database name");
+        let admin = std::env::var("DOKU_TEST_POSTGRES_URL").expect("the test server's URL");
+        let mut admin = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("connect to the server");
+        let ended: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1) AS ended",
+        )
+        .bind(name)
+        .fetch_one(&mut admin)
+        .await
+        .expect("end the store's connections");
+        assert!(ended > 0, "the store had no connection to end");
+        tokio::time::sleep(PING_IDLE_OVER + Duration::from_millis(200)).await;
+        for _ in 0..=ended {
+            store
+                .ping()
+                .await
+                .expect("the store answers on a new connection");
+        }
     }
 }
