@@ -242,24 +242,22 @@ mod tests {
     }
 
     /// A connection PostgreSQL ended while it sat idle is replaced before a statement
-    /// uses it (the check of connections idle over PING_IDLE_OVER); without that
+    /// uses it (the check of connections idle over [`PING_IDLE_OVER`]); without that
     /// check the statement fails on the dead connection.
     #[tokio::test]
     async fn a_connection_ended_while_idle_is_replaced() {
         let db = doku_testkit::postgres().await;
         let store = Store::connect(&db.url).await.expect("connect");
         store.ping().await.expect("the database answers");
-        let name = db.url.rsplit('/').next().expect("a database name");
-        let admin = std::env::var("DOKU_TEST_POSTGRES_URL").expect("the test server's URL");
-        let mut admin = sqlx::PgConnection::connect(&admin)
+        // A connection of its own to the same database ends every other one there.
+        let mut other = sqlx::PgConnection::connect(&db.url)
             .await
-            .expect("connect to the server");
+            .expect("connect to the test database");
         let ended: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-             WHERE datname = $1) AS ended",
+             WHERE datname = current_database() AND pid <> pg_backend_pid()) AS ended",
         )
-        .bind(name)
-        .fetch_one(&mut admin)
+        .fetch_one(&mut other)
         .await
         .expect("end the store's connections");
         assert!(ended > 0, "the store had no connection to end");
