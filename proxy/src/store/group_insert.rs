@@ -6,9 +6,10 @@
 //! turned away).
 
 use super::batches::{Batches, Together};
+use super::kept_connection::KeptConnection;
 use super::payments::{COLUMNS, Payment, redirect_json};
 use super::{StoreError, orders::to_i64, placeholder_rows};
-use sqlx::AnyPool;
+use sqlx::AnyConnection;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use std::collections::HashSet;
@@ -95,9 +96,9 @@ struct Waiting {
     reply: oneshot::Sender<Result<(PaymentRow, bool), StoreError>>,
 }
 
-/// New payments written to `pool`.
+/// New payments written on `connection`.
 struct Inserts {
-    pool: AnyPool,
+    connection: KeptConnection,
 }
 
 impl Together for Inserts {
@@ -108,7 +109,12 @@ impl Together for Inserts {
     /// Writes every row of `inserts` in one statement.
     async fn handle(&self, inserts: &[Waiting]) -> Result<Vec<bool>, StoreError> {
         let rows: Vec<&PaymentRow> = inserts.iter().map(|waiting| &waiting.row).collect();
-        let stored = insert_rows(&self.pool, &rows).await?;
+        let mut connection = self.connection.lease().await?;
+        let stored = insert_rows(&mut connection, &rows)
+            .await
+            .map_err(StoreError::from);
+        connection.done(&stored);
+        let stored = stored?;
         Ok(rows
             .iter()
             .map(|row| stored.contains(&row.payment.id))
@@ -128,11 +134,11 @@ pub(super) struct GroupInsert {
 }
 
 impl GroupInsert {
-    /// Starts the writer for `pool`. It stops once every clone of the returned value is
-    /// gone.
-    pub(super) fn start(pool: AnyPool) -> GroupInsert {
+    /// Starts the writer, writing on `connection`. It stops once every clone of the
+    /// returned value is gone.
+    pub(super) fn start(connection: KeptConnection) -> GroupInsert {
         GroupInsert {
-            batches: Batches::start(QUEUE, MAX_BATCH, Inserts { pool }),
+            batches: Batches::start(QUEUE, MAX_BATCH, Inserts { connection }),
         }
     }
 
@@ -144,7 +150,10 @@ impl GroupInsert {
 }
 
 /// Inserts `rows` in one statement; returns the ids of those stored.
-async fn insert_rows(pool: &AnyPool, rows: &[&PaymentRow]) -> Result<HashSet<String>, sqlx::Error> {
+async fn insert_rows(
+    connection: &mut AnyConnection,
+    rows: &[&PaymentRow],
+) -> Result<HashSet<String>, sqlx::Error> {
     let sql = format!(
         "INSERT INTO payments ({COLUMNS}, open_order_id) VALUES {} \
          ON CONFLICT DO NOTHING RETURNING id",
@@ -154,7 +163,7 @@ async fn insert_rows(pool: &AnyPool, rows: &[&PaymentRow]) -> Result<HashSet<Str
     for row in rows {
         query = row.bind(query);
     }
-    let stored = query.fetch_all(pool).await?;
+    let stored = query.fetch_all(connection).await?;
     stored
         .iter()
         .map(|row| sqlx::Row::try_get::<String, _>(row, 0))
@@ -166,7 +175,7 @@ mod tests {
     use super::*;
     use crate::store::batches::handle_batch;
     use crate::store::payments::tests::order;
-    use crate::store::{Schedule, Store, payments};
+    use crate::store::{Backend, Schedule, Store, payments};
     use doku_protocol::CheckoutStatus;
 
     fn row(order_id: &str, key: &str) -> PaymentRow {
@@ -177,8 +186,13 @@ mod tests {
         PaymentRow::new(payment).expect("a valid row")
     }
 
-    /// Writes `rows` as one batch; returns each insert's outcome (stored or not).
-    async fn write(store: &Store, rows: Vec<PaymentRow>) -> Vec<Result<bool, StoreError>> {
+    /// Writes `rows` as one batch to the store on the database at `url`; returns each
+    /// insert's outcome (stored or not).
+    async fn write(
+        store: &Store,
+        url: &str,
+        rows: Vec<PaymentRow>,
+    ) -> Vec<Result<bool, StoreError>> {
         let mut answers = Vec::new();
         let mut batch = Vec::new();
         for row in rows {
@@ -186,8 +200,9 @@ mod tests {
             batch.push(Waiting { row, reply });
             answers.push(answer);
         }
+        let backend = Backend::of(url).expect("a supported database");
         let inserts = Inserts {
-            pool: store.pool.clone(),
+            connection: KeptConnection::new(store.pool.clone(), backend),
         };
         handle_batch(&inserts, batch).await;
         let mut outcomes = Vec::new();
@@ -210,7 +225,7 @@ mod tests {
                 row(&second, "key-a"),
             ];
             let ids: Vec<String> = rows.iter().map(|r| r.payment().id.clone()).collect();
-            let outcomes = write(&store, rows).await;
+            let outcomes = write(&store, &db.url, rows).await;
             let outcomes: Vec<bool> = outcomes.into_iter().map(|o| o.expect("written")).collect();
             assert_eq!(outcomes, [true, false, true], "{}", db.backend);
             for (id, expected) in ids.iter().zip(outcomes) {
@@ -225,9 +240,11 @@ mod tests {
             let third = order(&store).await;
             let more = [row(&third, "key-a"), row(&third, "key-b")];
             let more: Vec<&PaymentRow> = more.iter().collect();
-            let stored = insert_rows(&store.pool, &more)
+            let mut connection = store.pool.acquire().await.expect("a connection");
+            let stored = insert_rows(&mut connection, &more)
                 .await
                 .expect("one statement");
+            drop(connection);
             assert_eq!(stored.len(), 1, "{}", db.backend);
             store.close().await;
         }
@@ -242,7 +259,7 @@ mod tests {
             let orphan = row("ord_missing", "key-a");
             let good = row(&known, "key-a");
             let (orphan_id, good_id) = (orphan.payment().id.clone(), good.payment().id.clone());
-            let outcomes = write(&store, vec![orphan, good]).await;
+            let outcomes = write(&store, &db.url, vec![orphan, good]).await;
             assert!(
                 matches!(outcomes[0], Err(StoreError::Database(_))),
                 "{}: {:?}",
@@ -259,7 +276,7 @@ mod tests {
             assert!(store.payment(&good_id).await.expect("a read").is_some());
 
             // Alone, the refused row gets the database's error too.
-            let outcomes = write(&store, vec![row("ord_missing", "key-b")]).await;
+            let outcomes = write(&store, &db.url, vec![row("ord_missing", "key-b")]).await;
             assert!(
                 matches!(outcomes[0], Err(StoreError::Database(_))),
                 "{}",

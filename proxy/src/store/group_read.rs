@@ -5,8 +5,9 @@
 //! ([`Batches`]). An unreadable row fails only its own read.
 
 use super::batches::{Batches, Together};
+use super::kept_connection::KeptConnection;
 use super::{StoreError, placeholder_rows};
-use sqlx::AnyPool;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -35,16 +36,16 @@ struct Waiting<T> {
     reply: oneshot::Sender<Result<Option<T>, StoreError>>,
 }
 
-/// Reads of `T` by id, from `pool`.
+/// Reads of `T` by id, on `connection`.
 struct Reads<T> {
-    pool: AnyPool,
+    connection: KeptConnection,
     rows: PhantomData<fn() -> T>,
 }
 
 impl<T> Reads<T> {
-    fn new(pool: AnyPool) -> Reads<T> {
+    fn new(connection: KeptConnection) -> Reads<T> {
         Reads {
-            pool,
+            connection,
             rows: PhantomData,
         }
     }
@@ -57,7 +58,10 @@ impl<T: ById> Together for Reads<T> {
     /// Reads every row `reads` ask for in one statement.
     async fn handle(&self, reads: &[Waiting<T>]) -> Result<Vec<Option<T>>, StoreError> {
         let ids: Vec<&str> = reads.iter().map(|waiting| waiting.id.as_str()).collect();
-        let found = select::<T>(&self.pool, &ids).await?;
+        let mut connection = self.connection.lease().await?;
+        let found = select::<T>(&mut connection, &ids).await;
+        connection.done(&found);
+        let found = found?;
         Ok(reads
             .iter()
             .map(|read| found.get(&read.id).cloned())
@@ -76,11 +80,11 @@ pub(super) struct GroupRead<T: ById> {
 }
 
 impl<T: ById> GroupRead<T> {
-    /// Starts the reader for `pool`. It stops once every clone of the returned value is
-    /// gone.
-    pub(super) fn start(pool: AnyPool) -> GroupRead<T> {
+    /// Starts the reader, reading on `connection`. It stops once every clone of the
+    /// returned value is gone.
+    pub(super) fn start(connection: KeptConnection) -> GroupRead<T> {
         GroupRead {
-            batches: Batches::start(QUEUE, MAX_BATCH, Reads::new(pool)),
+            batches: Batches::start(QUEUE, MAX_BATCH, Reads::new(connection)),
         }
     }
 
@@ -92,7 +96,10 @@ impl<T: ById> GroupRead<T> {
 }
 
 /// The rows of `T` with `ids` that exist, by id.
-async fn select<T: ById>(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String, T>, StoreError> {
+async fn select<T: ById>(
+    connection: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<HashMap<String, T>, StoreError> {
     let sql = format!(
         "SELECT {} FROM {} WHERE id IN {}",
         T::COLUMNS,
@@ -103,7 +110,7 @@ async fn select<T: ById>(pool: &AnyPool, ids: &[&str]) -> Result<HashMap<String,
     for id in ids {
         query = query.bind(*id);
     }
-    let rows = query.fetch_all(pool).await?;
+    let rows = query.fetch_all(connection).await?;
     rows.iter()
         .map(|row| T::read(row).map(|read| (read.id().to_owned(), read)))
         .collect()
@@ -114,11 +121,16 @@ mod tests {
     use super::*;
     use crate::store::batches::handle_batch;
     use crate::store::payments::tests::{order, stored_pending};
-    use crate::store::{NewOrder, Order, Payment, Store};
+    use crate::store::{Backend, NewOrder, Order, Payment, Store};
     use doku_protocol::{Kyc, OrderAmount};
 
-    /// Reads `ids` as one batch; returns each answer.
-    async fn read<T: ById>(store: &Store, ids: &[&str]) -> Vec<Result<Option<T>, StoreError>> {
+    /// Reads `ids` as one batch from the store on the database at `url`; returns each
+    /// answer.
+    async fn read<T: ById>(
+        store: &Store,
+        url: &str,
+        ids: &[&str],
+    ) -> Vec<Result<Option<T>, StoreError>> {
         let mut batch = Vec::new();
         let mut answers = Vec::new();
         for id in ids {
@@ -129,7 +141,8 @@ mod tests {
             });
             answers.push(answer);
         }
-        let reads = Reads::<T>::new(store.pool.clone());
+        let backend = Backend::of(url).expect("a supported database");
+        let reads = Reads::<T>::new(KeptConnection::new(store.pool.clone(), backend));
         handle_batch(&reads, batch).await;
         let mut read = Vec::new();
         for answer in answers {
@@ -152,7 +165,8 @@ mod tests {
             let store = Store::connect(&db.url).await.expect("a store");
             let ids = two_stored(&store).await;
             let (first, second) = (ids[0].as_str(), ids[1].as_str());
-            let answers = read::<Payment>(&store, &[second, "pay_missing", first, second]).await;
+            let answers =
+                read::<Payment>(&store, &db.url, &[second, "pay_missing", first, second]).await;
             let read: Vec<Option<String>> = answers
                 .into_iter()
                 .map(|answer| answer.expect("no error").map(|p| p.id))
@@ -164,7 +178,9 @@ mod tests {
             // The statement answers for several ids at once (were it broken, the
             // one-by-one fallback would hide it above).
             let asked = [second, "pay_missing", first, second];
-            let found = select::<Payment>(&store.pool, &asked).await;
+            let mut connection = store.pool.acquire().await.expect("a connection");
+            let found = select::<Payment>(&mut connection, &asked).await;
+            drop(connection);
             let mut found: Vec<String> = found.expect("one statement").into_keys().collect();
             found.sort();
             let mut stored = ids.to_vec();
@@ -184,7 +200,7 @@ mod tests {
                 .execute(&store.pool)
                 .await
                 .expect("a write");
-            let answers = read::<Payment>(&store, &[&ids[0], &ids[1]]).await;
+            let answers = read::<Payment>(&store, &db.url, &[&ids[0], &ids[1]]).await;
             assert!(
                 matches!(answers[0], Err(StoreError::Corrupt(_))),
                 "{}: {:?}",
@@ -210,7 +226,7 @@ mod tests {
             };
             let first = store.insert_order(new).await.expect("an order");
             let ids = [second.as_str(), "ord_missing", first.id.as_str()];
-            let answers = read::<Order>(&store, &ids).await;
+            let answers = read::<Order>(&store, &db.url, &ids).await;
             let read: Vec<Option<Order>> = answers
                 .into_iter()
                 .map(|answer| answer.expect("no error"))
@@ -219,9 +235,11 @@ mod tests {
             assert_eq!(read[0].as_ref().map(|o| o.id.as_str()), Some(ids[0]));
             assert_eq!(read[1], None, "{}", db.backend);
             // In one statement, as for payments.
-            let found = select::<Order>(&store.pool, &ids)
+            let mut connection = store.pool.acquire().await.expect("a connection");
+            let found = select::<Order>(&mut connection, &ids)
                 .await
                 .expect("one statement");
+            drop(connection);
             assert_eq!(found.len(), 2, "{}", db.backend);
             store.close().await;
         }

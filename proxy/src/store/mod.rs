@@ -8,6 +8,7 @@ mod callbacks;
 mod group_insert;
 mod group_read;
 mod group_report;
+mod kept_connection;
 mod order_cache;
 mod orders;
 mod payments;
@@ -27,6 +28,7 @@ pub use reports::{PaymentFilter, StatusCount};
 use group_insert::GroupInsert;
 use group_read::GroupRead;
 use group_report::GroupReport;
+use kept_connection::KeptConnection;
 use order_cache::OrderCache;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
@@ -90,6 +92,8 @@ pub struct Store {
     orders: GroupRead<Order>,
     /// Orders this instance has written or read, shared by its clones.
     known_orders: Arc<OrderCache>,
+    /// The connections the grouped readers and writers keep, to close with the pool.
+    kept: [KeptConnection; 4],
 }
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
@@ -100,8 +104,9 @@ const PING_IDLE_OVER: Duration = Duration::from_secs(1);
 /// connection that sat idle for over [`PING_IDLE_OVER`] is checked (a database
 /// restarted during a quiet spell is noticed then, and the connection replaced); one
 /// in steady use goes straight to its statement. (sqlx 0.8 also pings each connection
-/// on its way back to the pool, after the caller has its answer; no option turns that
-/// off.)
+/// on its way back to the pool, and no option turns that off: the grouped readers and
+/// writers, which carry most statements, keep connections of their own instead,
+/// [`KeptConnection`].)
 fn pool_options() -> AnyPoolOptions {
     AnyPoolOptions::new()
         .test_before_acquire(false)
@@ -167,12 +172,17 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
+        // On PostgreSQL each worker keeps a connection besides the pool's sixteen.
+        let keep = || KeptConnection::new(pool.clone(), backend);
+        let kept = [keep(), keep(), keep(), keep()];
+        let [inserts, reports, payments, orders] = kept.clone();
         Ok(Store {
-            inserts: GroupInsert::start(pool.clone()),
-            reports: GroupReport::start(pool.clone(), backend),
-            payments: GroupRead::start(pool.clone()),
-            orders: GroupRead::start(pool.clone()),
+            inserts: GroupInsert::start(inserts),
+            reports: GroupReport::start(reports, backend),
+            payments: GroupRead::start(payments),
+            orders: GroupRead::start(orders),
             known_orders: Arc::default(),
+            kept,
             pool,
         })
     }
@@ -186,6 +196,9 @@ impl Store {
     /// Closes every connection (waiting for running queries).
     pub async fn close(&self) {
         self.pool.close().await;
+        for kept in &self.kept {
+            kept.close().await;
+        }
     }
 }
 
