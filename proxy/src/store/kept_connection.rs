@@ -4,9 +4,10 @@
 //! one batch at a time ([`Batches`](super::batches)), so it can keep one connection of
 //! its own instead: taken out for a statement and put back once the statement has
 //! answered. A connection whose statement was cut short (its caller gone) or broke (an
-//! I/O or protocol error) is never put back, so what is kept is always at rest; the
-//! next statement opens a new one from the pool. One kept idle for over
-//! [`PING_IDLE_OVER`] is pinged first, as the pool does with its own.
+//! I/O or protocol error, or the server ending the session) is never put back, so what
+//! is kept is always at rest; the next statement opens a new one from the pool. One
+//! kept idle for over [`PING_IDLE_OVER`] is pinged first, as the pool does with its
+//! own.
 //!
 //! On SQLite nothing is kept: its pool has one connection, which every statement shares.
 
