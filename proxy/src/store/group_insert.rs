@@ -109,12 +109,9 @@ impl Together for Inserts {
     /// Writes every row of `inserts` in one statement.
     async fn handle(&self, inserts: &[Waiting]) -> Result<Vec<bool>, StoreError> {
         let rows: Vec<&PaymentRow> = inserts.iter().map(|waiting| &waiting.row).collect();
-        let mut connection = self.connection.lease().await?;
-        let stored = insert_rows(&mut connection, &rows)
-            .await
-            .map_err(StoreError::from);
-        connection.done(&stored);
-        let stored = stored?;
+        let insert =
+            async |connection: &mut AnyConnection| Ok(insert_rows(connection, &rows).await?);
+        let stored = self.connection.run(insert).await?;
         Ok(rows
             .iter()
             .map(|row| stored.contains(&row.payment.id))

@@ -58,10 +58,8 @@ impl<T: ById> Together for Reads<T> {
     /// Reads every row `reads` ask for in one statement.
     async fn handle(&self, reads: &[Waiting<T>]) -> Result<Vec<Option<T>>, StoreError> {
         let ids: Vec<&str> = reads.iter().map(|waiting| waiting.id.as_str()).collect();
-        let mut connection = self.connection.lease().await?;
-        let found = select::<T>(&mut connection, &ids).await;
-        connection.done(&found);
-        let found = found?;
+        let read = async |connection: &mut AnyConnection| select::<T>(connection, &ids).await;
+        let found = self.connection.run(read).await?;
         Ok(reads
             .iter()
             .map(|read| found.get(&read.id).cloned())

@@ -105,10 +105,10 @@ impl Together for Reports {
     /// Writes `reports` atomically ([`write_together`]).
     async fn handle(&self, reports: &[Waiting]) -> Result<Vec<(bool, i64)>, StoreError> {
         let now = now_millis();
-        let mut connection = self.connection.lease().await?;
-        let written = write_together(&mut connection, self.backend, reports, now).await;
-        connection.done(&written);
-        let written = written?;
+        let write = async |connection: &mut AnyConnection| {
+            write_together(connection, self.backend, reports, now).await
+        };
+        let written = self.connection.run(write).await?;
         Ok(written.into_iter().map(|written| (written, now)).collect())
     }
 

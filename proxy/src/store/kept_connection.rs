@@ -12,10 +12,8 @@
 //! On SQLite nothing is kept: its pool has one connection, which every statement shares.
 
 use super::{Backend, PING_IDLE_OVER, StoreError};
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgDatabaseError, PgSeverity};
-use sqlx::{Any, AnyConnection, AnyPool, Connection};
-use std::ops::{Deref, DerefMut};
+use sqlx::{AnyConnection, AnyPool, Connection};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -44,43 +42,40 @@ impl KeptConnection {
         KeptConnection { pool, kept }
     }
 
-    /// A connection for one statement (or one transaction): the kept one if there is one
-    /// and it answers, else one from the pool.
-    pub(super) async fn lease(&self) -> Result<Lease<'_>, StoreError> {
+    /// Runs `statement` (one statement, or one transaction) on the kept connection if
+    /// there is one and it answers, else on one from the pool; keeps the connection
+    /// afterwards unless the statement was cut short or broke it.
+    pub(super) async fn run<T>(
+        &self,
+        statement: impl AsyncFnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let Some(kept) = &self.kept else {
-            return Ok(Lease::Pooled(self.pool.acquire().await?));
+            return statement(&mut *self.pool.acquire().await?).await;
         };
         let answering = match take(kept) {
             Some(at_rest) => at_rest.answering().await,
             None => None,
         };
-        let connection = match answering {
+        let mut connection = match answering {
             Some(connection) => connection,
             None => self.pool.acquire().await?.detach(),
         };
-        Ok(Lease::Kept {
-            from: self,
-            connection,
-        })
+        // Dropped here (the caller gone), the connection is closed, not kept.
+        let outcome = statement(&mut connection).await;
+        if !outcome.as_ref().is_err_and(broke_the_connection) && !self.pool.is_closed() {
+            let at_rest = AtRest {
+                connection,
+                since: Instant::now(),
+            };
+            *kept.lock().unwrap_or_else(PoisonError::into_inner) = Some(at_rest);
+        }
+        outcome
     }
 
     /// Closes the kept connection, if any (the store is closing).
     pub(super) async fn close(&self) {
         if let Some(at_rest) = self.kept.as_ref().and_then(take) {
             at_rest.connection.close().await.ok();
-        }
-    }
-
-    /// Keeps `connection` for the next statement, unless the pool closed meanwhile.
-    fn put_back(&self, connection: AnyConnection) {
-        if let Some(kept) = &self.kept
-            && !self.pool.is_closed()
-        {
-            let at_rest = AtRest {
-                connection,
-                since: Instant::now(),
-            };
-            *kept.lock().unwrap_or_else(PoisonError::into_inner) = Some(at_rest);
         }
     }
 }
@@ -99,66 +94,16 @@ fn take(kept: &Arc<Mutex<Option<AtRest>>>) -> Option<AtRest> {
     kept.lock().unwrap_or_else(PoisonError::into_inner).take()
 }
 
-/// A connection lent for one statement. Dropped without [`Lease::done`] (its statement
-/// cut short), a kept connection is closed, and a pooled one goes back to the pool,
-/// which checks it.
-#[derive(Debug)]
-pub(super) enum Lease<'k> {
-    /// From the pool, going back there.
-    Pooled(PoolConnection<Any>),
-    /// Kept by `from` between statements.
-    Kept {
-        from: &'k KeptConnection,
-        connection: AnyConnection,
-    },
-}
-
-impl Lease<'_> {
-    /// Ends the lease once its statement has answered with `outcome`: the connection is
-    /// kept for the next one unless the error came from the connection itself.
-    pub(super) fn done<T>(self, outcome: &Result<T, StoreError>) {
-        if let Lease::Kept { from, connection } = self
-            && !outcome.as_ref().is_err_and(broke_the_connection)
-        {
-            from.put_back(connection);
-        }
-    }
-}
-
-impl Deref for Lease<'_> {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        match self {
-            Lease::Pooled(connection) => connection,
-            Lease::Kept { connection, .. } => connection,
-        }
-    }
-}
-
-impl DerefMut for Lease<'_> {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        match self {
-            Lease::Pooled(connection) => connection,
-            Lease::Kept { connection, .. } => connection,
-        }
-    }
-}
-
-/// Whether `error` leaves its connection unusable: an I/O, TLS or protocol failure, or
-/// PostgreSQL ending the session (a fatal error, e.g. the server shutting down or the
-/// backend terminated). After the database refuses a statement, or a row cannot be
-/// read, the connection is at rest.
+/// Whether `error` leaves its PostgreSQL connection unusable: an I/O, TLS or protocol
+/// failure, or the server ending the session (a fatal error, e.g. the server shutting
+/// down or the backend terminated). After the database refuses a statement, or a row
+/// cannot be read, the connection is at rest.
 fn broke_the_connection(error: &StoreError) -> bool {
     let StoreError::Database(error) = error else {
         return false;
     };
     match error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(error) => error
             .try_downcast_ref::<PgDatabaseError>()
             .is_some_and(|error| matches!(error.severity(), PgSeverity::Fatal | PgSeverity::Panic)),
@@ -182,20 +127,15 @@ mod tests {
         (db, store, kept)
     }
 
-    /// The PostgreSQL backend serving `lease`, after one statement on it.
-    async fn backend_of(lease: &mut Lease<'_>) -> Result<i32, StoreError> {
-        let pid = sqlx::query_scalar("SELECT pg_backend_pid()")
-            .fetch_one(&mut **lease)
-            .await?;
-        Ok(pid)
-    }
-
-    /// One statement on a lease from `kept`, ended as a worker ends it; its backend.
+    /// One statement run as a worker runs it; the PostgreSQL backend that served it.
     async fn statement(kept: &KeptConnection) -> Result<i32, StoreError> {
-        let mut lease = kept.lease().await?;
-        let pid = backend_of(&mut lease).await;
-        lease.done(&pid);
-        pid
+        let backend = async |connection: &mut AnyConnection| {
+            let pid = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(connection)
+                .await?;
+            Ok(pid)
+        };
+        kept.run(backend).await
     }
 
     /// Ends the PostgreSQL backend `pid` from the pool's side.
@@ -208,14 +148,26 @@ mod tests {
         assert!(ended, "backend {pid} was not there");
     }
 
-    /// Whether PostgreSQL still has a backend `pid`.
-    async fn still_there(store: &Store, pid: i32) -> bool {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1")
-            .bind(pid)
-            .fetch_one(&store.pool)
+    /// Waits (up to two seconds) until no session but this check's own is open on the
+    /// database at `url`: ended sessions leave pg_stat_activity shortly after they
+    /// close. Fails if some stay.
+    async fn until_no_session_is_left(url: &str) {
+        let mut own = sqlx::PgConnection::connect(url).await.expect("connect");
+        let mut left = i64::MAX;
+        for _ in 0..100 {
+            left = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_one(&mut own)
             .await
-            .expect("count backends");
-        count == 1
+            .expect("count sessions");
+            if left == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("{left} sessions left open");
     }
 
     #[tokio::test]
@@ -226,25 +178,22 @@ mod tests {
             assert_eq!(statement(&kept).await.expect("a statement"), first);
         }
         // A statement the database refuses leaves the connection at rest: still kept.
-        let mut lease = kept.lease().await.expect("a lease");
-        let refused = sqlx::query("SELECT no_such_column FROM payments")
-            .execute(&mut *lease)
-            .await
-            .map_err(StoreError::from);
+        let refuse = async |connection: &mut AnyConnection| {
+            sqlx::query("SELECT no_such_column FROM payments")
+                .execute(connection)
+                .await?;
+            Ok(())
+        };
+        let refused = kept.run(refuse).await;
         assert!(
             matches!(refused, Err(StoreError::Database(sqlx::Error::Database(_)))),
             "{refused:?}"
         );
-        lease.done(&refused);
         assert_eq!(statement(&kept).await.expect("a statement"), first);
-        kept.close().await;
-        let other = Store::connect(&db.url).await.expect("another store");
-        assert!(
-            !still_there(&other, first).await,
-            "the kept connection was left open"
-        );
+        // Closing it (with the pool) leaves nothing open.
         store.close().await;
-        other.close().await;
+        kept.close().await;
+        until_no_session_is_left(&db.url).await;
     }
 
     #[tokio::test]
@@ -260,35 +209,22 @@ mod tests {
         });
         assert!(kept_any, "nothing was kept");
         store.close().await;
-        let mut other = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-        // Ended sessions leave pg_stat_activity shortly after they close.
-        let mut left = i64::MAX;
-        for _ in 0..100 {
-            left = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            )
-            .fetch_one(&mut other)
-            .await
-            .expect("count sessions");
-            if left == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert_eq!(left, 0, "sessions left open after the store closed");
+        until_no_session_is_left(&db.url).await;
     }
 
     #[tokio::test]
     async fn a_connection_whose_statement_was_cut_short_is_not_kept() {
         let (_db, store, kept) = on_postgres().await;
         let first = statement(&kept).await.expect("a statement");
-        let mut lease = kept.lease().await.expect("a lease");
         // The caller goes away in the middle of a statement.
-        let slow = sqlx::query("SELECT pg_sleep(5)").execute(&mut *lease);
-        let cut = tokio::time::timeout(Duration::from_millis(100), slow).await;
+        let slow = async |connection: &mut AnyConnection| {
+            sqlx::query("SELECT pg_sleep(5)")
+                .execute(connection)
+                .await?;
+            Ok(())
+        };
+        let cut = tokio::time::timeout(Duration::from_millis(100), kept.run(slow)).await;
         assert!(cut.is_err(), "the statement was not cut short");
-        drop(lease);
         let next = statement(&kept)
             .await
             .expect("a statement on a new connection");
@@ -327,11 +263,19 @@ mod tests {
         let db = doku_testkit::sqlite();
         let store = Store::connect(&db.url).await.expect("a store");
         let kept = KeptConnection::new(store.pool.clone(), Backend::Sqlite);
-        let lease = kept.lease().await.expect("a lease");
-        assert!(matches!(lease, Lease::Pooled(_)), "{lease:?}");
-        lease.done(&Ok::<(), StoreError>(()));
-        // The pool's one connection is back: the store answers.
-        store.ping().await.expect("the store answers");
+        // A temporary table lives on the connection that made it: the pool's one
+        // connection sees it only if the statement ran there and it went back.
+        let make = async |connection: &mut AnyConnection| {
+            sqlx::query("CREATE TEMP TABLE made_here (x INTEGER)")
+                .execute(connection)
+                .await?;
+            Ok(())
+        };
+        kept.run(make).await.expect("a statement");
+        sqlx::query("SELECT x FROM made_here")
+            .fetch_all(&store.pool)
+            .await
+            .expect("the statement ran on the pool's connection");
         store.close().await;
     }
 }

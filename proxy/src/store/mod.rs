@@ -96,7 +96,8 @@ pub struct Store {
     kept: [KeptConnection; 4],
 }
 
-/// A pooled connection idle for longer than this is pinged before it is handed out.
+/// A connection idle for longer than this is pinged before its next statement: one
+/// from the pool before it is handed out, a kept one ([`KeptConnection`]) before reuse.
 const PING_IDLE_OVER: Duration = Duration::from_secs(1);
 
 /// The pool's options for both databases. sqlx pings every connection before handing
