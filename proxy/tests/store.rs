@@ -364,6 +364,53 @@ async fn concurrent_inserts_for_distinct_orders_are_all_stored() {
     }
 }
 
+/// Two instances on one database: each callback is decided on the payment as stored,
+/// not on the copy an instance kept from before the other moved it.
+#[tokio::test]
+async fn an_instance_decides_callbacks_on_what_another_instance_wrote() {
+    for db in support::databases().await {
+        let opener = Store::connect(&db.url).await.unwrap();
+        let other = Store::connect(&db.url).await.unwrap();
+        let (_, payment_id) = open_payment(&opener).await;
+        let success = update(CheckoutStatus::Success, "success");
+        let refund = update(CheckoutStatus::Refunded, "refunded");
+        let outcome = async |store: &Store, update: &StatusUpdate| {
+            let (outcome, stored) = store
+                .record_callback(Some(&payment_id), "{}", update)
+                .await
+                .unwrap();
+            (outcome, stored.unwrap().status)
+        };
+        use CallbackOutcome::{Applied, Duplicate, Stale};
+        use CheckoutStatus::{Refunded, Success};
+        assert_eq!(outcome(&other, &success).await, (Applied, Success));
+        // The opener's copy is still pending, which the success would move.
+        assert_eq!(
+            outcome(&opener, &success).await,
+            (Duplicate, Success),
+            "{}",
+            db.backend
+        );
+        assert_eq!(outcome(&other, &refund).await, (Applied, Refunded));
+        // The opener's copy is now paid, which the success would not move.
+        assert_eq!(
+            outcome(&opener, &success).await,
+            (Stale, Refunded),
+            "{}",
+            db.backend
+        );
+        let records = opener.callbacks_for(&payment_id).await.unwrap();
+        let outcomes: Vec<&str> = records.iter().map(|r| r.outcome.as_str()).collect();
+        assert_eq!(outcomes, ["applied", "duplicate", "applied", "stale"]);
+        assert_eq!(
+            opener.payment(&payment_id).await.unwrap().unwrap().version,
+            2
+        );
+        opener.close().await;
+        other.close().await;
+    }
+}
+
 #[tokio::test]
 async fn callbacks_apply_once_and_only_forward_and_are_all_recorded() {
     for db in support::databases().await {

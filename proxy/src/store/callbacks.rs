@@ -149,6 +149,12 @@ impl Store {
     /// and (if it moves the payment) the payment's new state in one atomic write: a
     /// compare-and-set, so a payment changed since it was read is read again. The read
     /// needs no transaction of its own.
+    ///
+    /// The payment as this instance last wrote or read it, if kept, stands in for the
+    /// first read when the report would move it: the compare-and-set then checks it
+    /// against the row (every write bumps the version). A report that would not move
+    /// the kept copy is decided on a read, since another instance may have moved the
+    /// payment since.
     async fn record(
         &self,
         source: Source,
@@ -156,11 +162,17 @@ impl Store {
         body: &str,
         update: &StatusUpdate,
     ) -> Result<(CallbackOutcome, Option<Payment>), StoreError> {
+        let mut guess = payment_id.and_then(|id| self.known_payments.get(id));
         for _ in 0..MAX_CAS_ATTEMPTS {
-            let read = match payment_id {
-                Some(id) => self.payment(id).await?,
-                None => None,
+            let guessed = guess.is_some();
+            let read = match (guess.take(), payment_id) {
+                (Some(kept), _) => Some(kept),
+                (None, Some(id)) => self.payment(id).await?,
+                (None, None) => None,
             };
+            if let (false, Some(payment)) = (guessed, &read) {
+                self.known_payments.keep(payment);
+            }
             let report = Report {
                 payment_id: payment_id.map(str::to_owned),
                 received_at: now_millis(),
@@ -179,10 +191,14 @@ impl Store {
                 Transition::Refused => CallbackOutcome::Stale,
             };
             if outcome != CallbackOutcome::Applied {
+                if guessed {
+                    continue;
+                }
                 self.reports.record(report, outcome).await?;
                 return Ok((outcome, Some(payment)));
             }
             if let Some(stored) = self.reports.move_and_record(report, payment).await? {
+                self.known_payments.keep(&stored);
                 return Ok((outcome, Some(stored)));
             }
             // A concurrent writer won: start again from its state.

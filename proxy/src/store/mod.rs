@@ -9,9 +9,9 @@ mod group_insert;
 mod group_read;
 mod group_report;
 mod kept_connection;
-mod order_cache;
 mod orders;
 mod payments;
+mod recent_rows;
 mod reports;
 
 pub use callbacks::{CallbackOutcome, CallbackRecord};
@@ -29,7 +29,7 @@ use group_insert::GroupInsert;
 use group_read::GroupRead;
 use group_report::GroupReport;
 use kept_connection::KeptConnection;
-use order_cache::OrderCache;
+use recent_rows::RecentRows;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use std::str::FromStr;
@@ -91,7 +91,9 @@ pub struct Store {
     /// Orders read by id go through here, read in batches.
     orders: GroupRead<Order>,
     /// Orders this instance has written or read, shared by its clones.
-    known_orders: Arc<OrderCache>,
+    known_orders: Arc<RecentRows<Order>>,
+    /// Payments as this instance last wrote or read them: first guesses for callbacks.
+    known_payments: Arc<RecentRows<Payment>>,
     /// The connections the grouped readers and writers keep, to close with the pool.
     kept: [KeptConnection; 4],
 }
@@ -182,7 +184,14 @@ impl Store {
             reports: GroupReport::start(reports, backend),
             payments: GroupRead::start(payments),
             orders: GroupRead::start(orders),
-            known_orders: Arc::default(),
+            known_orders: Arc::new(RecentRows::new(
+                recent_rows::ORDERS_KEEP_FOR,
+                recent_rows::ORDERS_CAPACITY,
+            )),
+            known_payments: Arc::new(RecentRows::new(
+                recent_rows::PAYMENTS_KEEP_FOR,
+                recent_rows::PAYMENTS_CAPACITY,
+            )),
             kept,
             pool,
         })

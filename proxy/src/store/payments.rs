@@ -325,7 +325,9 @@ impl Store {
         for _ in 0..MAX_CAS_ATTEMPTS {
             let (returned, stored) = self.inserts.insert(row).await?;
             if stored {
-                return Ok(Inserted::New(returned.into_payment()));
+                let payment = returned.into_payment();
+                self.known_payments.keep(&payment);
+                return Ok(Inserted::New(payment));
             }
             let payment = returned.payment();
             let existing = self
@@ -399,7 +401,7 @@ impl Store {
 
     /// Changes payment `id` with `change`, which edits a fresh copy and says whether to
     /// write it. Retries on a concurrent write, so `change` sees the latest state.
-    /// Returns the payment as stored afterwards.
+    /// Returns the payment as stored afterwards (and keeps it, for callbacks).
     pub async fn modify_payment(
         &self,
         id: &str,
@@ -410,9 +412,11 @@ impl Store {
                 return Ok(None);
             };
             if !change(&mut payment) {
+                self.known_payments.keep(&payment);
                 return Ok(Some(payment));
             }
             if write_back(&self.pool, &mut payment).await? {
+                self.known_payments.keep(&payment);
                 return Ok(Some(payment));
             }
         }
