@@ -22,7 +22,8 @@ pub(super) const ORDERS_CAPACITY: usize = 65_536;
 /// How long a payment is kept: its callback usually comes within minutes of the
 /// customer opening the checkout.
 pub(super) const PAYMENTS_KEEP_FOR: Duration = Duration::from_secs(600);
-/// The most payments kept: each about twice an order.
+/// The most payments kept: a payment holds more text than an order (customer, redirect),
+/// estimated at twice its size (not measured by `make soak` yet).
 pub(super) const PAYMENTS_CAPACITY: usize = 32_768;
 
 /// The rows seen in the last `keep_for`, by id.
