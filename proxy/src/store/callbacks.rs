@@ -170,9 +170,6 @@ impl Store {
                 (None, Some(id)) => self.payment(id).await?,
                 (None, None) => None,
             };
-            if let (false, Some(payment)) = (guessed, &read) {
-                self.known_payments.keep(payment);
-            }
             let report = Report {
                 payment_id: payment_id.map(str::to_owned),
                 received_at: now_millis(),

@@ -184,14 +184,8 @@ impl Store {
             reports: GroupReport::start(reports, backend),
             payments: GroupRead::start(payments),
             orders: GroupRead::start(orders),
-            known_orders: Arc::new(RecentRows::new(
-                recent_rows::ORDERS_KEEP_FOR,
-                recent_rows::ORDERS_CAPACITY,
-            )),
-            known_payments: Arc::new(RecentRows::new(
-                recent_rows::PAYMENTS_KEEP_FOR,
-                recent_rows::PAYMENTS_CAPACITY,
-            )),
+            known_orders: Arc::default(),
+            known_payments: Arc::default(),
             kept,
             pool,
         })

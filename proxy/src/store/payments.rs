@@ -380,9 +380,13 @@ impl Store {
         Ok(None)
     }
 
-    /// The payment `id`, if there is one.
+    /// The payment `id`, if there is one (and keeps it, for callbacks).
     pub async fn payment(&self, id: &str) -> Result<Option<Payment>, StoreError> {
-        self.payments.read(id).await
+        let payment = self.payments.read(id).await?;
+        if let Some(payment) = &payment {
+            self.known_payments.keep(payment);
+        }
+        Ok(payment)
     }
 
     async fn select_one(
@@ -412,7 +416,6 @@ impl Store {
                 return Ok(None);
             };
             if !change(&mut payment) {
-                self.known_payments.keep(&payment);
                 return Ok(Some(payment));
             }
             if write_back(&self.pool, &mut payment).await? {
@@ -631,6 +634,62 @@ pub(crate) mod tests {
         let (row, stored) = store.inserts.insert(row).await.expect("an insert");
         assert!(stored, "a new order takes its first payment");
         row.into_payment()
+    }
+
+    /// What the store keeps of payment `id` is the row as stored.
+    async fn assert_kept_as_stored(store: &Store, id: &str) {
+        let stored = store.payments.read(id).await.expect("a read");
+        assert!(stored.is_some());
+        assert_eq!(store.known_payments.get(id), stored);
+    }
+
+    #[tokio::test]
+    async fn the_payment_kept_is_the_row_as_each_write_left_it() {
+        for db in doku_testkit::databases().await {
+            let store = Store::connect(&db.url).await.expect("a store");
+            let pending = payment(CheckoutStatus::Pending);
+            let new = NewPayment {
+                id: crate::ids::new_id("pay"),
+                kind: pending.kind,
+                mode: pending.mode,
+                order_id: Some(order(&store).await),
+                idempotency_key: Some("kept-key".into()),
+                payout_ref: None,
+                amount: pending.amount,
+                currency: pending.currency,
+                customer: pending.customer,
+                account: None,
+                status: pending.status,
+                redirect: None,
+                expires_at: 1,
+                next_check_at: 1,
+            };
+            let Inserted::New(opened) = store.insert_payment(new).await.expect("an insert") else {
+                panic!("{}: a new order takes its first payment", db.backend);
+            };
+            assert_kept_as_stored(&store, &opened.id).await;
+            let success = StatusUpdate {
+                status: Some(CheckoutStatus::Success),
+                platform_status: Some("success".into()),
+                code: Some("0".into()),
+                message: None,
+                redirect: None,
+            };
+            store
+                .record_callback(Some(&opened.id), "{}", &success)
+                .await
+                .expect("a callback");
+            assert_kept_as_stored(&store, &opened.id).await;
+            store
+                .modify_payment(&opened.id, |p| {
+                    p.check_attempts += 1;
+                    true
+                })
+                .await
+                .expect("a change");
+            assert_kept_as_stored(&store, &opened.id).await;
+            store.close().await;
+        }
     }
 
     fn redirect() -> UncheckedRedirect {

@@ -6,25 +6,27 @@
 //! Orders never change, so a kept order is as good as its row, whichever instance wrote
 //! it. Payments change (and another instance may change them), so a kept payment is
 //! only a first guess that a compare-and-set on its version checks
-//! ([`Store::record`](super::Store)).
+//! ([`Store::record`](super::Store)). A row that is not found is not remembered (another
+//! instance may write it).
 
 use super::group_read::ById;
+use super::{Order, Payment};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How long an order is kept: a customer usually opens the checkout within minutes of
 /// the merchant creating the order.
-pub(super) const ORDERS_KEEP_FOR: Duration = Duration::from_secs(300);
+const ORDERS_KEEP_FOR: Duration = Duration::from_secs(300);
 /// The most orders kept: about 350 bytes each (`make soak`, 100 orders a second: the
 /// 30,000 kept added about 10 MiB).
-pub(super) const ORDERS_CAPACITY: usize = 65_536;
+const ORDERS_CAPACITY: usize = 65_536;
 /// How long a payment is kept: its callback usually comes within minutes of the
 /// customer opening the checkout.
-pub(super) const PAYMENTS_KEEP_FOR: Duration = Duration::from_secs(600);
+const PAYMENTS_KEEP_FOR: Duration = Duration::from_secs(600);
 /// The most payments kept: a payment holds more text than an order (customer, redirect),
 /// estimated at twice its size (not measured by `make soak` yet).
-pub(super) const PAYMENTS_CAPACITY: usize = 32_768;
+const PAYMENTS_CAPACITY: usize = 32_768;
 
 /// The rows seen in the last `keep_for`, by id.
 #[derive(Debug)]
@@ -63,10 +65,22 @@ impl<T> Kept<T> {
     }
 }
 
+impl Default for RecentRows<Order> {
+    fn default() -> Self {
+        RecentRows::new(ORDERS_KEEP_FOR, ORDERS_CAPACITY)
+    }
+}
+
+impl Default for RecentRows<Payment> {
+    fn default() -> Self {
+        RecentRows::new(PAYMENTS_KEEP_FOR, PAYMENTS_CAPACITY)
+    }
+}
+
 impl<T: ById> RecentRows<T> {
     /// An empty cache that keeps rows for `keep_for`, at most `capacity` (at least one)
     /// at a time.
-    pub(super) fn new(keep_for: Duration, capacity: usize) -> RecentRows<T> {
+    fn new(keep_for: Duration, capacity: usize) -> RecentRows<T> {
         RecentRows {
             keep_for,
             capacity: capacity.max(1),
@@ -123,7 +137,6 @@ impl<T: ById> RecentRows<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Order;
     use doku_protocol::{Currency, OrderAmount};
 
     fn order(id: &str) -> Order {
