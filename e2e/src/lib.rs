@@ -66,29 +66,59 @@ pub fn release_dist() -> PathBuf {
 pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
-    driver: Child,
+    /// Held for its drop, which ends chromedriver.
+    _driver: Driver,
+}
+
+/// Tries to start chromedriver and open a session this many times before giving up: a
+/// port found free can be taken by another test's driver before ours binds it.
+const DRIVER_ATTEMPTS: u32 = 3;
+
+/// A running chromedriver, killed when dropped (also when a test panics).
+struct Driver {
+    process: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Starts chromedriver (`program`) on a free port and waits until it accepts
+    /// connections there while still running.
+    fn start(program: &str) -> Result<Driver, String> {
+        let port = free_port();
+        let process = Command::new(program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {program} (run scripts/setup.sh): {e}"))?;
+        let mut driver = Driver { process, port };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(Some(status)) = driver.process.try_wait() {
+                return Err(format!("chromedriver on port {port} exited: {status}"));
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(driver);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("chromedriver did not start on port {port}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.process.kill().ok();
+        self.process.wait().ok();
+    }
 }
 
 impl Browser {
     /// Starts chromedriver (`$CHROMEDRIVER` or on `PATH`) and a headless Chromium,
     /// optionally with another user agent.
     pub async fn start(user_agent: Option<&str>) -> Browser {
-        let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = free_port();
-        let mut driver = Command::new(&program)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {program} (run scripts/setup.sh): {e}"));
-        let deadline = Instant::now() + WAIT;
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                driver.kill().ok();
-                panic!("chromedriver did not start on port {port}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
         if let Some(user_agent) = user_agent {
             args.push(format!("--user-agent={user_agent}"));
@@ -99,12 +129,32 @@ impl Browser {
         }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), options);
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a chromedriver session");
-        Browser { client, driver }
+        let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let mut failures = Vec::new();
+        for _ in 0..DRIVER_ATTEMPTS {
+            let driver = match Driver::start(&program) {
+                Ok(driver) => driver,
+                Err(failure) => {
+                    failures.push(failure);
+                    continue;
+                }
+            };
+            let session =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities.clone())
+                    .connect(&format!("http://127.0.0.1:{}", driver.port))
+                    .await;
+            match session {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        _driver: driver,
+                    };
+                }
+                Err(e) => failures.push(format!("a chromedriver session: {e}")),
+            }
+        }
+        panic!("no browser after {DRIVER_ATTEMPTS} attempts: {failures:?}");
     }
 
     /// The widget's shadow root on the current page, once it is there.
@@ -219,18 +269,9 @@ impl Browser {
             .expect("chromedriver emulates the network");
     }
 
-    /// Ends the session and chromedriver.
-    pub async fn close(mut self) {
+    /// Ends the session, then chromedriver.
+    pub async fn close(self) {
         self.client.clone().close().await.ok();
-        self.driver.kill().ok();
-        self.driver.wait().ok();
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        self.driver.kill().ok();
-        self.driver.wait().ok();
     }
 }
 
@@ -300,4 +341,25 @@ pub async fn csp_violations(proxy: &doku_testkit::TestProxy) -> u64 {
         .find_map(|line| line.strip_prefix("doku_csp_violations_total "))
         .and_then(|count| count.trim().parse().ok())
         .expect("a CSP violation counter")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Driver;
+
+    #[test]
+    fn a_driver_that_exits_at_once_is_a_failure_to_retry_not_a_wait() {
+        let failure = Driver::start("false").err().expect("no driver");
+        assert!(failure.contains("exited"), "{failure}");
+    }
+
+    #[test]
+    fn a_driver_ends_when_dropped() {
+        let program = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let driver = Driver::start(&program).expect("chromedriver (run scripts/setup.sh)");
+        let process = std::path::PathBuf::from(format!("/proc/{}", driver.process.id()));
+        assert!(process.exists());
+        drop(driver);
+        assert!(!process.exists(), "chromedriver still runs");
+    }
 }
