@@ -9,7 +9,6 @@ use crate::server::{
 use crate::stats::Series;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -24,11 +23,14 @@ pub const SECONDS: u32 = 5;
 pub const ROUNDS: u32 = 3;
 /// The name of the proxy on PostgreSQL, which is compared with the peer.
 pub const PROXY_ON_POSTGRES: &str = "doku-proxy (PostgreSQL)";
+/// The name of a second instance of the proxy on the same PostgreSQL database, sent
+/// callbacks for payments a third instance opened.
+pub const PROXY_ELSEWHERE: &str = "doku-proxy (PostgreSQL), another instance's payments";
 /// The name of the Node.js peer.
 pub const PEER: &str = "Node.js + express + ecommpay SDK (PostgreSQL)";
 /// Distinct orders (and callbacks) ready before each run: more than a run uses here
-/// (the proxy on PostgreSQL took 42,300 orders in one 5 s run at 64 connections).
-const ORDERS: usize = 60_000;
+/// (the proxy on PostgreSQL took 63,400 orders in one 5 s run at 64 connections).
+const ORDERS: usize = 100_000;
 /// Commits timed by [`commit_floor`].
 const COMMITS: i64 = 2_000;
 
@@ -102,7 +104,8 @@ async fn create_orders(server: &Server, count: usize) -> Vec<String> {
         .await
 }
 
-/// Opens a payment for each of `count` new orders; returns the payment ids.
+/// Opens a payment for each of `count` new orders at `server`; returns the payment ids,
+/// the last opened first.
 async fn open_payments(server: &Server, count: usize) -> Vec<String> {
     let client = reqwest::Client::new();
     let orders = create_orders(server, count).await;
@@ -124,25 +127,12 @@ async fn open_payments(server: &Server, count: usize) -> Vec<String> {
             answer["payment_id"].as_str().expect("a payment id").to_string()
         }
     });
-    futures::stream::iter(requests)
+    let mut opened: Vec<String> = futures::stream::iter(requests)
         .buffer_unordered(32)
         .collect()
-        .await
-}
-
-/// The payments the server stored (for the callback runs).
-async fn stored_payments(server: &Server) -> Vec<String> {
-    sqlx::any::install_default_drivers();
-    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&server.database_url)
-        .await
-        .expect("connect to the server's database");
-    sqlx::query(&format!("SELECT id FROM {}", server.payments_table))
-        .fetch_all(&mut connection)
-        .await
-        .expect("list the payments")
-        .iter()
-        .map(|row| row.get::<String, _>("id"))
-        .collect()
+        .await;
+    opened.reverse();
+    opened
 }
 
 fn run_wrk(
@@ -213,23 +203,60 @@ fn record(
 }
 
 /// A server under load and the inputs it has ready: orders to open sessions for, and
-/// signed callbacks for payments it stored.
+/// signed callbacks for payments opened shortly before.
 struct Target {
     server: Server,
+    /// Where the payments its callbacks report on are opened: `None` for the server
+    /// itself (it still remembers them), or another instance on the same database, so
+    /// that the server has never seen them.
+    opener: Option<Server>,
+    /// Whether it takes the sessions runs (the second instance takes only callbacks).
+    sessions: bool,
     orders: Vec<String>,
+    /// The payment opened last first, so that a run's callbacks are for the payments
+    /// opened most recently.
     bodies: Vec<String>,
+    /// Requests per second of its runs so far, with their concurrency.
+    rates: Vec<(u32, f64)>,
 }
 
 impl Target {
     fn new(server: Server) -> Target {
         Target {
             server,
+            opener: None,
+            sessions: true,
             orders: Vec::new(),
             bodies: Vec::new(),
+            rates: Vec::new(),
         }
     }
 
-    /// One `wrk` run of `endpoint` at `concurrency`, with distinct inputs made first.
+    /// `server`, sent callbacks for the payments `opener` opens, and no sessions.
+    fn callbacks_for(server: Server, opener: Server) -> Target {
+        Target {
+            opener: Some(opener),
+            sessions: false,
+            ..Target::new(server)
+        }
+    }
+
+    /// How many distinct inputs a run at `concurrency` should have: half as many again
+    /// as its fastest run at that level so far took, or [`ORDERS`] before the first.
+    fn inputs_for(&self, concurrency: u32) -> usize {
+        let fastest = (self.rates.iter())
+            .filter(|(level, _)| *level == concurrency)
+            .map(|(_, rps)| *rps)
+            .fold(0.0, f64::max);
+        if fastest > 0.0 {
+            ((fastest * f64::from(SECONDS) * 1.5) as usize).min(ORDERS)
+        } else {
+            ORDERS
+        }
+    }
+
+    /// One `wrk` run of `endpoint` at `concurrency`, with distinct inputs made first, or
+    /// `None` if this target takes no such runs.
     async fn run(
         &mut self,
         root: &Path,
@@ -237,8 +264,9 @@ impl Target {
         endpoint: Endpoint,
         concurrency: u32,
         round: u32,
-    ) -> LoadRun {
+    ) -> Option<LoadRun> {
         let (inputs, script, variable) = match endpoint {
+            Endpoint::Sessions if !self.sessions => return None,
             Endpoint::Sessions => {
                 if self.orders.len() < ORDERS {
                     let more = create_orders(&self.server, ORDERS - self.orders.len()).await;
@@ -247,19 +275,17 @@ impl Target {
                 (&mut self.orders, "sessions.lua", "ORDERS_FILE")
             }
             Endpoint::Callbacks => {
-                let signer = ecommpay::Signer::new(SECRET);
-                if self.bodies.is_empty() {
-                    // The payments the sessions runs opened, each given one success.
-                    let stored = stored_payments(&self.server).await;
-                    self.bodies = stored
-                        .iter()
+                // Each payment given one success, seconds after it was opened.
+                let needed = self.inputs_for(concurrency);
+                if self.bodies.len() < needed {
+                    let opener = self.opener.as_ref().unwrap_or(&self.server);
+                    let opened = open_payments(opener, needed - self.bodies.len()).await;
+                    let signer = ecommpay::Signer::new(SECRET);
+                    let mut bodies: Vec<String> = (opened.iter())
                         .map(|id| callback_body(&signer, id, "success"))
                         .collect();
-                }
-                if self.bodies.len() < ORDERS {
-                    let more = open_payments(&self.server, ORDERS - self.bodies.len()).await;
-                    let more = more.iter().map(|id| callback_body(&signer, id, "success"));
-                    self.bodies.extend(more);
+                    bodies.append(&mut self.bodies);
+                    self.bodies = bodies;
                 }
                 (&mut self.bodies, "callbacks.lua", "BODIES_FILE")
             }
@@ -278,7 +304,8 @@ impl Target {
         // Every input is used once: those this run sent are gone.
         let used = (summary.requests as usize).min(inputs.len().saturating_sub(1));
         inputs.drain(..used);
-        run
+        self.rates.push((concurrency, run.rps));
+        Some(run)
     }
 }
 
@@ -310,7 +337,8 @@ async fn measure(root: &Path, work: &Path, targets: &mut [Target]) -> Vec<LoadRu
                 let count = targets.len();
                 for turn in 0..count {
                     let target = &mut targets[(turn + round as usize) % count];
-                    runs.push(target.run(root, work, endpoint, concurrency, round).await);
+                    let run = target.run(root, work, endpoint, concurrency, round).await;
+                    runs.extend(run);
                 }
             }
         }
@@ -376,9 +404,18 @@ pub async fn run(root: &Path, admin_url: &str) -> Vec<LoadRun> {
     let on_sqlite = start_proxy(root, &work, &dist, "doku-proxy (SQLite)", &sqlite, QUIET).await;
     let postgres = fresh_database(admin_url, "bench_proxy").await;
     let on_postgres = start_proxy(root, &work, &dist, PROXY_ON_POSTGRES, &postgres, QUIET).await;
-    let postgres = fresh_database(admin_url, "bench_peer").await;
-    let peer = start_peer(root, &postgres).await;
+    // Two more instances on the same database: one opens payments, the other is sent
+    // their callbacks (as behind a load balancer), so it has never seen them.
+    let opener = start_proxy(root, &work, &dist, "opener", &postgres, QUIET).await;
+    let elsewhere = start_proxy(root, &work, &dist, PROXY_ELSEWHERE, &postgres, QUIET).await;
+    let peer_database = fresh_database(admin_url, "bench_peer").await;
+    let peer = start_peer(root, &peer_database).await;
 
-    let mut targets = [on_sqlite, on_postgres, peer].map(Target::new);
+    let mut targets = [
+        Target::new(on_sqlite),
+        Target::new(on_postgres),
+        Target::callbacks_for(elsewhere, opener),
+        Target::new(peer),
+    ];
     measure(root, &work, &mut targets).await
 }

@@ -18,10 +18,6 @@ pub struct Server {
     pub child: Child,
     /// `http://127.0.0.1:<port>`.
     pub base: String,
-    /// Its database.
-    pub database_url: String,
-    /// The table its payments are in.
-    pub payments_table: &'static str,
 }
 
 impl Drop for Server {
@@ -76,8 +72,6 @@ pub async fn start_proxy(
         name: name.to_string(),
         child,
         base,
-        database_url: database_url.to_string(),
-        payments_table: "payments",
     }
 }
 
@@ -100,8 +94,6 @@ pub async fn start_peer(root: &Path, database_url: &str) -> Server {
         name: crate::load::PEER.into(),
         child,
         base,
-        database_url: database_url.to_string(),
-        payments_table: "peer_payments",
     }
 }
 
